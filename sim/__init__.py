@@ -1,0 +1,41 @@
+"""trustsim: an agent-based simulation of consumer trust under personalised marketing.
+
+The public API::
+
+    import sim
+    sc = sim.load_scenario("scenarios/baseline.toml",
+                           overrides={"population.size": 100_000, "run.seed": 7})
+    res = sim.run(sc)
+    res.weekly, res.consumers, res.survey, res.summary, res.network, res.scenario
+"""
+
+from sim.config import Scenario
+from sim.errors import ScenarioError
+from sim.markets import fit_market, list_markets
+from sim.model import ConsumerAgent, TrustModel
+from sim.results import RunResult, package_version, run
+from sim.scenario_io import (
+    builtin_dir,
+    dumps_scenario,
+    load_scenario,
+    scenario_from_dict,
+    with_overrides,
+)
+
+__version__ = package_version()
+
+__all__ = [
+    "ConsumerAgent",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "TrustModel",
+    "builtin_dir",
+    "dumps_scenario",
+    "fit_market",
+    "list_markets",
+    "load_scenario",
+    "run",
+    "scenario_from_dict",
+    "with_overrides",
+]

@@ -1,0 +1,534 @@
+"""The typed, frozen scenario: every parameter of a run, validated once.
+
+A :class:`Scenario` is built from a TOML file (plus ``--set key=value``
+overrides) by :func:`sim.scenario_io.load_scenario`, or directly from a dict
+with :meth:`Scenario.from_dict`. Unknown keys, wrong types and out-of-range
+values are rejected with a :class:`~sim.errors.ScenarioError` that names the
+file, the dotted key path and what is allowed.
+
+Every mechanism section has an ``enabled`` switch so that a single mechanism
+can be studied alone. ``docs/model.md`` gives the meaning, unit and source of
+every default below.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.errors import Problem, ScenarioError
+
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+NonNeg = Annotated[float, Field(ge=0.0)]
+LevelRef = str | Annotated[int, Field(ge=0)]
+
+
+class _Section(BaseModel):
+    """Base of every scenario section: frozen, strict, no unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class PopulationConfig(_Section):
+    """Who the consumers are.
+
+    Attributes:
+        size: Number of consumers.
+        market: Market preset: a name in ``scenarios/markets/`` or a path to a TOML file.
+        initial_trust: Mean initial trust in the brand (pragmatist segment, before offsets).
+        trust_concentration: Beta concentration (a + b) of initial trust; larger is less spread.
+    """
+
+    size: int = Field(10_000, ge=1, le=20_000_000)
+    market: str = "denmark_dsi2020"
+    initial_trust: float = Field(0.6, gt=0.0, lt=1.0)
+    trust_concentration: float = Field(20.0, gt=0.0, le=10_000.0)
+
+
+NETWORK_KINDS = ("watts_strogatz", "erdos_renyi", "barabasi_albert", "sbm", "edgelist", "none")
+
+
+class NetworkConfig(_Section):
+    """The social network word of mouth, news and churn travel on.
+
+    Attributes:
+        kind: Graph family, or ``edgelist`` to load ``path``, or ``none``.
+        mean_degree: Mean number of friends.
+        rewire_p: Watts–Strogatz rewiring probability.
+        blocks: Number of communities (``sbm``).
+        mixing: Share of a consumer's ties outside their community (``sbm``).
+        path: Edge-list file (``edgelist``), relative to the scenario file.
+        backend: ``numpy`` (vectorised, any size) or ``networkx`` (small graphs).
+    """
+
+    kind: Literal[
+        "watts_strogatz", "erdos_renyi", "barabasi_albert", "sbm", "edgelist", "none"
+    ] = "watts_strogatz"
+    mean_degree: float = Field(10.0, gt=0.0, le=10_000.0)
+    rewire_p: Unit = 0.1
+    blocks: int = Field(20, ge=1)
+    mixing: Unit = 0.1
+    path: str | None = None
+    backend: Literal["numpy", "networkx"] = "numpy"
+
+    @model_validator(mode="after")
+    def _edgelist_needs_path(self) -> NetworkConfig:
+        if self.kind == "edgelist" and not self.path:
+            raise ValueError("network.kind = 'edgelist' needs network.path (an edge-list file)")
+        return self
+
+
+class Level(_Section):
+    """One rung of the personalisation ladder.
+
+    Attributes:
+        name: Level name (``generic``, ``interest``, ...).
+        intrusiveness: How private the data behind the ad feels, in [0, 1].
+        relevance: How useful the ad is to the consumer, in [0, 1].
+    """
+
+    name: str = Field(min_length=1)
+    intrusiveness: Unit
+    relevance: Unit
+
+
+DEFAULT_LADDER = [
+    Level(name="generic", intrusiveness=0.0, relevance=0.2),
+    Level(name="demographic", intrusiveness=0.2, relevance=0.35),
+    Level(name="interest", intrusiveness=0.4, relevance=0.55),
+    Level(name="behavioural", intrusiveness=0.65, relevance=0.75),
+    Level(name="personal", intrusiveness=0.95, relevance=0.9),
+]
+
+
+class ScheduleStep(_Section):
+    """From ``week`` on, use ``level``."""
+
+    week: int = Field(ge=0)
+    level: LevelRef
+
+
+class EscalationConfig(_Section):
+    """Which ladder level the brand uses each week.
+
+    Attributes:
+        mode: ``fixed``, ``schedule``, ``ramp`` or ``adaptive``.
+        level: The level (name or index) for ``fixed``; the start for ``adaptive``.
+        schedule: Steps for ``schedule``: from each step's week on, its level.
+        start: First level of a ``ramp``.
+        end: Last level of a ``ramp``.
+        over_weeks: Weeks a ``ramp`` takes from ``start`` to ``end``.
+        max_level: Highest level ``adaptive`` may reach.
+        complaint_limit: ``adaptive`` backs off one level when weekly complaints per
+            1,000 customers exceed this.
+        step_every: ``adaptive`` escalates one level after this many calm weeks.
+        cooldown: Weeks ``adaptive`` holds after backing off.
+    """
+
+    mode: Literal["fixed", "schedule", "ramp", "adaptive"] = "fixed"
+    level: LevelRef = "interest"
+    schedule: list[ScheduleStep] = []
+    start: LevelRef = "generic"
+    end: LevelRef = "personal"
+    over_weeks: int = Field(52, ge=1)
+    max_level: LevelRef = "personal"
+    complaint_limit: NonNeg = 5.0
+    step_every: int = Field(4, ge=1)
+    cooldown: int = Field(8, ge=0)
+
+    @model_validator(mode="after")
+    def _schedule_nonempty(self) -> EscalationConfig:
+        if self.mode == "schedule" and not self.schedule:
+            raise ValueError("escalation.mode = 'schedule' needs at least one schedule step")
+        return self
+
+
+class ConsentConfig(_Section):
+    """How the brand asks for consent.
+
+    Attributes:
+        design: ``none``, ``blanket`` (terms and conditions) or ``specific`` (opt-in).
+        gate_level: Levels above this one need consent.
+        opt_in_rate: Probability that a customer of trust 0.5 opts in when asked.
+        opt_in_trust_slope: Change of that probability per unit of trust.
+        control_shift: Rise of the effective threshold for consumers in control
+            (specific opt-in, or blanket terms actually read); Tucker 2014.
+        penalty: Extra trust loss, in units of the base loss, for consent-valuing
+            consumers personalised above the gate without specific consent.
+    """
+
+    design: Literal["none", "blanket", "specific"] = "blanket"
+    gate_level: LevelRef = "interest"
+    opt_in_rate: Unit = 0.5
+    opt_in_trust_slope: float = Field(1.0, ge=0.0, le=10.0)
+    control_shift: Unit = 0.1
+    penalty: NonNeg = 0.5
+
+
+class StrategyConfig(_Section):
+    """The brand's levers.
+
+    Attributes:
+        ladder: Personalisation levels, in increasing intrusiveness.
+        escalation: Which level is used each week.
+        reach: Probability that a customer is reached by the campaign in a week.
+        frequency: Ads a reached customer sees in that week.
+        value_exchange: Real benefit a relevant ad brings, in [0, 1].
+        transparency: "Why am I seeing this?" and clear data communication, in [0, 1].
+        consent: Consent design.
+    """
+
+    ladder: list[Level] = DEFAULT_LADDER
+    escalation: EscalationConfig = EscalationConfig()
+    reach: Unit = 0.5
+    frequency: int = Field(1, ge=1, le=100)
+    value_exchange: Unit = 0.5
+    transparency: Unit = 0.0
+    consent: ConsentConfig = ConsentConfig()
+
+    @model_validator(mode="after")
+    def _ladder_ok(self) -> StrategyConfig:
+        if not self.ladder:
+            raise ValueError("strategy.ladder needs at least one level")
+        names = [lv.name for lv in self.ladder]
+        if len(set(names)) != len(names):
+            raise ValueError(f"strategy.ladder level names must be unique, got {names}")
+        xs = [lv.intrusiveness for lv in self.ladder]
+        if any(b < a for a, b in zip(xs, xs[1:], strict=False)):
+            raise ValueError("strategy.ladder levels must be in non-decreasing intrusiveness")
+        return self
+
+    def level_index(self, ref: str | int, key: str) -> int:
+        """Resolve a level name or index against the ladder.
+
+        Args:
+            ref: Level name or 0-based index.
+            key: Key path used in the error message.
+
+        Returns:
+            The 0-based ladder index.
+
+        Raises:
+            ScenarioError: If the level is not on the ladder.
+        """
+        names = [lv.name for lv in self.ladder]
+        if isinstance(ref, int):
+            if 0 <= ref < len(names):
+                return ref
+        elif ref in names:
+            return names.index(ref)
+        raise ScenarioError.one(
+            key, f"unknown ladder level; allowed: {names} or an index 0..{len(names) - 1}", ref
+        )
+
+
+class PerceptionConfig(_Section):
+    """Exposure and perception of ads (mechanism 1).
+
+    Attributes:
+        enabled: Switch ads off entirely when false.
+        noise_sd: Standard deviation of perceived intrusiveness around the level's.
+        value_shift: Rise of the effective threshold per unit of value exchange.
+        transparency_shift: Rise of the effective threshold per unit of transparency.
+    """
+
+    enabled: bool = True
+    noise_sd: float = Field(0.05, ge=0.0, le=1.0)
+    value_shift: float = Field(0.1, ge=0.0, le=1.0)
+    transparency_shift: float = Field(0.05, ge=0.0, le=1.0)
+
+
+class TrustConfig(_Section):
+    """Asymmetric trust update from ads (mechanism 2).
+
+    Attributes:
+        enabled: Freeze trust against ads when false.
+        gain_rate: Share of the gap to full trust closed by one fully relevant,
+            fully valuable acceptable ad.
+        asymmetry: Loss-to-gain ratio of a boundary-crossing ad (2.25: loss aversion).
+        excess_weight: Extra loss per unit by which perceived intrusiveness exceeds
+            the threshold.
+    """
+
+    enabled: bool = True
+    gain_rate: float = Field(0.02, ge=0.0, le=1.0)
+    asymmetry: float = Field(2.25, ge=1.0, le=10.0)
+    excess_weight: float = Field(1.0, ge=0.0, le=20.0)
+
+
+class WomConfig(_Section):
+    """Word of mouth over the network (mechanism 3).
+
+    Attributes:
+        enabled: No word of mouth when false.
+        p_tell_negative: Probability a crossed consumer tells friends (InMoment: 1 in 5).
+        p_post_public: Probability a crossed consumer posts publicly (1 in 10).
+        p_tell_positive: Probability a satisfied, reached consumer recommends.
+        public_reach: Consumers who see one public post.
+        negative_effect: Trust loss rate per unit of negative buzz.
+        positive_effect: Trust gain rate per unit of positive buzz.
+        negative_decay: Weekly persistence of negative buzz (lasts longer).
+        positive_decay: Weekly persistence of positive buzz.
+    """
+
+    enabled: bool = True
+    p_tell_negative: Unit = 0.2
+    p_post_public: Unit = 0.1
+    p_tell_positive: Unit = 0.02
+    public_reach: float = Field(50.0, ge=0.0)
+    negative_effect: float = Field(0.01, ge=0.0, le=10.0)
+    positive_effect: float = Field(0.005, ge=0.0, le=10.0)
+    negative_decay: float = Field(0.8, ge=0.0, lt=1.0)
+    positive_decay: float = Field(0.5, ge=0.0, lt=1.0)
+
+    @model_validator(mode="after")
+    def _nested(self) -> WomConfig:
+        if self.p_post_public > self.p_tell_negative:
+            raise ValueError(
+                "wom.p_post_public must not exceed wom.p_tell_negative "
+                "(public posters are among those who complain)"
+            )
+        return self
+
+
+class Incident(_Section):
+    """A data incident.
+
+    Attributes:
+        week: Week it becomes public.
+        severity: How bad it is, in (0, 1].
+        responsible: Whether the brand handled it responsibly.
+        media_reach: Share of consumers who learn of it from the media that week.
+    """
+
+    week: int = Field(ge=0)
+    severity: float = Field(gt=0.0, le=1.0)
+    responsible: bool = False
+    media_reach: Unit = 0.3
+
+
+class IncidentsConfig(_Section):
+    """Data incidents and their news (mechanism 4).
+
+    Attributes:
+        enabled: Ignore incidents when false.
+        events: The incidents.
+        share_prob: Probability that a newly aware consumer tells each friend.
+        impact: Trust loss share of a severity-1 incident, irresponsibly handled.
+        responsible_factor: Multiplier of the loss when handled responsibly.
+        transparency_mitigation: Share of the loss removed at full transparency.
+    """
+
+    enabled: bool = True
+    events: list[Incident] = []
+    share_prob: Unit = 0.15
+    impact: Unit = 0.3
+    responsible_factor: Unit = 0.4
+    transparency_mitigation: Unit = 0.5
+
+
+class ChurnConfig(_Section):
+    """Churn: a hazard with social contagion, or the Watts threshold rule (mechanism 5).
+
+    Attributes:
+        enabled: No one leaves when false.
+        rule: ``hazard`` or ``threshold``.
+        base_hazard: Weekly hazard of a customer at full trust with no churned friends.
+        trust_sensitivity: Log-hazard increase per unit of trust lost.
+        contagion: Whether churned neighbours raise the hazard.
+        contagion_ratio: Hazard ratio per recently churned neighbour (Nitzan & Libai 2011).
+        contagion_window: Weeks a churn counts as recent (Haenlein 2013).
+        contagion_decay: Weight multiplier per week of a churn's age.
+        social_threshold: Watts rule: churned-neighbour share that makes one leave.
+        social_threshold_sd: Spread of personal social thresholds.
+        initial_churned: Consumers who have left at the start (cascade seeds).
+        exit_conversion: Stated-to-actual conversion of exit intentions.
+        crossing_exit_stated: Share who say they would stop buying after a bad,
+            boundary-crossing experience (InMoment: 1 in 4).
+    """
+
+    enabled: bool = True
+    rule: Literal["hazard", "threshold"] = "hazard"
+    base_hazard: float = Field(0.001, ge=0.0, le=1.0)
+    trust_sensitivity: float = Field(2.0, ge=0.0, le=20.0)
+    contagion: bool = True
+    contagion_ratio: float = Field(1.8, ge=1.0, le=100.0)
+    contagion_window: int = Field(5, ge=1, le=520)
+    contagion_decay: float = Field(0.7, gt=0.0, le=1.0)
+    social_threshold: Unit = 0.18
+    social_threshold_sd: float = Field(0.0, ge=0.0, le=1.0)
+    initial_churned: int = Field(0, ge=0)
+    exit_conversion: Unit = 0.06
+    crossing_exit_stated: Unit = 0.25
+
+
+class PurchaseConfig(_Section):
+    """Purchases and revenue (mechanism 7).
+
+    Attributes:
+        enabled: No purchases when false.
+        base_rate: Weekly purchase probability of a fully trusting, unreached customer.
+        trust_floor: Share of the base rate kept at zero trust.
+        relevance_lift: Relative lift of a fully relevant acceptable ad at value exchange 0.5.
+        reactance: Relative drop after a boundary-crossing ad (White et al. 2008).
+        transparency_lift: Lift of acceptable ads at full transparency (Kim et al. 2019: 11%).
+        transparency_penalty: Drop of crossing ads at full transparency (Kim et al.: 17%).
+        basket_value: Revenue per purchase.
+    """
+
+    enabled: bool = True
+    base_rate: Unit = 0.1
+    trust_floor: Unit = 0.2
+    relevance_lift: float = Field(0.6, ge=0.0, le=10.0)
+    reactance: Unit = 0.3
+    transparency_lift: float = Field(0.11, ge=0.0, le=10.0)
+    transparency_penalty: Unit = 0.17
+    basket_value: float = Field(50.0, ge=0.0)
+
+
+class RunConfig(_Section):
+    """How long and with which randomness.
+
+    Attributes:
+        weeks: Number of weekly steps.
+        seed: Root seed of every random stream (always explicit, recorded).
+        replicate: Replicate number; with ``seed`` it selects the random streams.
+    """
+
+    weeks: int = Field(52, ge=1, le=5_200)
+    seed: int = Field(20_201, ge=0, le=2**63 - 1)
+    replicate: int = Field(0, ge=0)
+
+
+class Scenario(_Section):
+    """A whole scenario: everything needed to reproduce a run exactly.
+
+    Attributes:
+        name: Short name (used for result folders).
+        description: What question the scenario answers.
+    """
+
+    name: str = "scenario"
+    description: str = ""
+    population: PopulationConfig = PopulationConfig()
+    network: NetworkConfig = NetworkConfig()
+    strategy: StrategyConfig = StrategyConfig()
+    perception: PerceptionConfig = PerceptionConfig()
+    trust: TrustConfig = TrustConfig()
+    wom: WomConfig = WomConfig()
+    incidents: IncidentsConfig = IncidentsConfig()
+    churn: ChurnConfig = ChurnConfig()
+    purchase: PurchaseConfig = PurchaseConfig()
+    run: RunConfig = RunConfig()
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        n = self.population.size
+        if self.churn.initial_churned > n:
+            raise ValueError(
+                f"churn.initial_churned must be at most population.size ({n}), "
+                f"got {self.churn.initial_churned}"
+            )
+        if self.network.kind not in ("none", "edgelist") and self.network.mean_degree >= n:
+            raise ValueError(
+                f"network.mean_degree must be below population.size ({n}), "
+                f"got {self.network.mean_degree}"
+            )
+        return self
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], file: str | None = None) -> Scenario:
+        """Validate a plain dict (as read from TOML) into a Scenario.
+
+        Args:
+            data: Nested dict of sections.
+            file: File the data came from, for error messages.
+
+        Returns:
+            The frozen scenario.
+
+        Raises:
+            ScenarioError: Listing every problem with its key path.
+        """
+        try:
+            sc = cls.model_validate(data)
+        except ValidationError as exc:
+            raise ScenarioError([_problem(err, file) for err in exc.errors()]) from None
+        sc.check_levels(file)
+        return sc
+
+    def check_levels(self, file: str | None = None) -> None:
+        """Check that every level reference names a rung of the ladder.
+
+        Args:
+            file: File for error messages.
+
+        Raises:
+            ScenarioError: Listing every unknown level.
+        """
+        st = self.strategy
+        esc = st.escalation
+        refs = [
+            ("strategy.escalation.level", esc.level),
+            ("strategy.escalation.start", esc.start),
+            ("strategy.escalation.end", esc.end),
+            ("strategy.escalation.max_level", esc.max_level),
+            ("strategy.consent.gate_level", st.consent.gate_level),
+        ] + [
+            (f"strategy.escalation.schedule.{i}.level", s.level)
+            for i, s in enumerate(esc.schedule)
+        ]
+        problems = []
+        for key, ref in refs:
+            try:
+                st.level_index(ref, key)
+            except ScenarioError as err:
+                problems += [Problem(p.key, p.message, p.value, file) for p in err.problems]
+        if problems:
+            raise ScenarioError(problems)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the scenario as plain data (TOML-serialisable, no ``None``)."""
+        return _drop_none(self.model_dump(mode="json"))
+
+
+def _drop_none(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _drop_none(v) for k, v in obj.items() if v is not None}
+    if isinstance(obj, list):
+        return [_drop_none(v) for v in obj]
+    return obj
+
+
+_TYPE_WORDS = {
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "string_type": "a string",
+    "list_type": "a list",
+    "model_type": "a table",
+    "dict_type": "a table",
+}
+
+
+def _problem(err: dict[str, Any], file: str | None) -> Problem:
+    """Turn one pydantic error into a Problem with a dotted key path."""
+    loc = [str(p) for p in err["loc"] if not str(p).startswith("function-after")]
+    # Union members (str | int) add their type name to the path; drop those.
+    loc = [p for p in loc if p not in ("str", "int", "constrained-int")]
+    key = ".".join(loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return Problem(key, "unknown key (check spelling; see docs/model.md for allowed keys)",
+                       None, file)
+    if kind == "literal_error":
+        allowed = err.get("ctx", {}).get("expected", "")
+        return Problem(key, f"must be one of {allowed}", err.get("input"), file)
+    if kind in _TYPE_WORDS:
+        return Problem(key, f"must be {_TYPE_WORDS[kind]}", err.get("input"), file)
+    if kind == "value_error":
+        msg = str(err.get("ctx", {}).get("error", err["msg"]))
+        return Problem(key, msg, None, file)
+    return Problem(key, err["msg"].lower(), err.get("input"), file)

@@ -1,0 +1,268 @@
+"""Market presets: survey targets as data, and the fit of a population to them.
+
+A market file (``scenarios/markets/*.toml``) lists the privacy segments with
+their shares and logit-scale offsets, and the survey shares the synthetic
+population must reproduce. :func:`fit_market` finds the population
+parameters that answer those questions as the real population did:
+
+* privacy thresholds: segment ``s`` has a Beta distribution with mean
+  ``expit(mu + threshold_offset_s)`` and concentration ``kappa``; ``mu`` (and
+  ``kappa`` when two or more crossing targets are given) is fitted so that the
+  mixture's CDF at each target intrusiveness equals the target share;
+* dispositions (would stop, wants consent, reads terms): ``P(yes | s) =
+  expit(alpha + sign * concern_offset_s)``, with ``alpha`` fitted per question
+  (reading terms is a concerned answer too, so the sign is +1 throughout).
+
+The fit is exact in expectation (root finding on analytic shares), so the
+sampled population differs from the targets only by sampling noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from scipy import optimize, special, stats
+
+from sim.errors import Problem, ScenarioError
+from sim.scenario_io import builtin_dir, read_toml
+
+SEGMENTS = ("fundamentalist", "pragmatist", "unconcerned")
+DISPOSITIONS = ("would_stop", "wants_consent", "reads_terms")
+
+_Share = Annotated[float, Field(gt=0.0, lt=1.0)]
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class SegmentSpec(_M):
+    """One privacy segment of a market."""
+
+    share: Annotated[float, Field(ge=0.0, le=1.0)]
+    threshold_offset: float = 0.0
+    concern_offset: float = 0.0
+    trust_offset: float = 0.0
+
+
+class CrossingTarget(_M):
+    """Share of consumers whose threshold lies below ``intrusiveness``."""
+
+    intrusiveness: Annotated[float, Field(gt=0.0, lt=1.0)]
+    share: _Share
+
+
+class Targets(_M):
+    """Survey shares the fitted population must reproduce."""
+
+    boundary_crossing: list[CrossingTarget] = Field(min_length=1)
+    would_stop: _Share
+    wants_consent: _Share
+    reads_terms: _Share
+
+
+class FitSettings(_M):
+    """Settings of the fit."""
+
+    threshold_concentration: Annotated[float, Field(gt=0.0, le=1000.0)] = 4.0
+
+
+class MarketSpec(_M):
+    """A market preset as read from its file."""
+
+    name: str
+    source: str = ""
+    segments: dict[str, SegmentSpec]
+    targets: Targets
+    fit: FitSettings = FitSettings()
+
+    @model_validator(mode="after")
+    def _segments_ok(self) -> MarketSpec:
+        if set(self.segments) != set(SEGMENTS):
+            raise ValueError(f"segments must be exactly {list(SEGMENTS)}, got {list(self.segments)}")
+        total = sum(s.share for s in self.segments.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"segment shares must add up to 1, got {total:.6f}")
+        return self
+
+
+@dataclass(frozen=True)
+class FittedMarket:
+    """Population parameters fitted to a market's survey targets.
+
+    Attributes:
+        spec: The market as read from its file.
+        path: The file it came from.
+        shares: Segment shares, in :data:`SEGMENTS` order.
+        threshold_a: Beta ``a`` per segment.
+        threshold_b: Beta ``b`` per segment.
+        disposition_p: ``P(yes | segment)`` per disposition, in SEGMENTS order.
+        fitted: Analytic share the fitted population gives for each survey question.
+        targets: The target share of each survey question.
+    """
+
+    spec: MarketSpec
+    path: str
+    shares: np.ndarray
+    threshold_a: np.ndarray
+    threshold_b: np.ndarray
+    disposition_p: dict[str, np.ndarray]
+    fitted: dict[str, float] = field(default_factory=dict)
+    targets: dict[str, float] = field(default_factory=dict)
+
+    def trust_offsets(self) -> np.ndarray:
+        """Logit-scale initial-trust offset per segment."""
+        return np.array([self.spec.segments[s].trust_offset for s in SEGMENTS])
+
+
+def list_markets() -> list[str]:
+    """Names of the built-in market presets."""
+    return sorted(p.stem for p in (builtin_dir() / "markets").glob("*.toml"))
+
+
+def market_path(ref: str) -> Path:
+    """Resolve a market name or path to its file.
+
+    Args:
+        ref: A built-in name (``denmark_dsi2020``) or a path to a TOML file.
+
+    Returns:
+        The file.
+
+    Raises:
+        ScenarioError: If no such market exists (lists the built-in ones).
+    """
+    p = Path(ref)
+    if p.suffix == ".toml" or "/" in ref:
+        if p.is_file():
+            return p
+        raise ScenarioError.one("population.market", "market file not found", ref)
+    cand = builtin_dir() / "markets" / f"{ref}.toml"
+    if cand.is_file():
+        return cand
+    raise ScenarioError.one(
+        "population.market",
+        f"unknown market; allowed: {list_markets()} or a path to a market .toml file",
+        ref,
+    )
+
+
+def load_market(ref: str) -> MarketSpec:
+    """Read and validate a market file.
+
+    Args:
+        ref: Market name or path.
+
+    Returns:
+        The validated market.
+
+    Raises:
+        ScenarioError: Naming the market file and the bad key.
+    """
+    path = market_path(ref)
+    data = read_toml(path)
+    try:
+        return MarketSpec.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(
+            [
+                Problem(".".join(str(x) for x in e["loc"]), e["msg"].lower(), e.get("input"),
+                        str(path))
+                for e in exc.errors()
+            ]
+        ) from None
+
+
+def _beta_params(mu: float, kappa: float, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean = special.expit(mu + offsets)
+    return mean * kappa, (1.0 - mean) * kappa
+
+
+def crossing_share(
+    shares: np.ndarray, a: np.ndarray, b: np.ndarray, intrusiveness: float
+) -> float:
+    """Expected share of consumers whose threshold is below ``intrusiveness``.
+
+    Args:
+        shares: Segment shares.
+        a: Beta ``a`` per segment.
+        b: Beta ``b`` per segment.
+        intrusiveness: The level's intrusiveness.
+
+    Returns:
+        The mixture CDF at ``intrusiveness``.
+    """
+    return float(np.sum(shares * stats.beta.cdf(intrusiveness, a, b)))
+
+
+def _fit_thresholds(
+    shares: np.ndarray, offsets: np.ndarray, targets: list[CrossingTarget], kappa0: float
+) -> tuple[np.ndarray, np.ndarray]:
+    xs = np.array([t.intrusiveness for t in targets])
+    ys = np.array([t.share for t in targets])
+
+    def resid(mu: float, kappa: float) -> np.ndarray:
+        a, b = _beta_params(mu, kappa, offsets)
+        return np.array([crossing_share(shares, a, b, x) for x in xs]) - ys
+
+    if len(targets) == 1:
+        # The CDF at x falls monotonically as mu rises: one root.
+        mu = optimize.brentq(lambda m: resid(m, kappa0)[0], -30.0, 30.0, xtol=1e-12)
+        return _beta_params(mu, kappa0, offsets)
+    sol = optimize.least_squares(
+        lambda p: resid(p[0], np.exp(p[1])), x0=[0.0, np.log(kappa0)], xtol=1e-12, ftol=1e-12
+    )
+    return _beta_params(sol.x[0], float(np.exp(sol.x[1])), offsets)
+
+
+def _fit_disposition(shares: np.ndarray, offsets: np.ndarray, target: float) -> np.ndarray:
+    alpha = optimize.brentq(
+        lambda al: float(np.sum(shares * special.expit(al + offsets))) - target,
+        -40.0, 40.0, xtol=1e-12,
+    )
+    return special.expit(alpha + offsets)
+
+
+@lru_cache(maxsize=32)
+def _fit_cached(path: str, mtime: float) -> FittedMarket:
+    spec = load_market(path)
+    segs = [spec.segments[s] for s in SEGMENTS]
+    shares = np.array([s.share for s in segs])
+    t_off = np.array([s.threshold_offset for s in segs])
+    c_off = np.array([s.concern_offset for s in segs])
+    a, b = _fit_thresholds(shares, t_off, spec.targets.boundary_crossing,
+                           spec.fit.threshold_concentration)
+    disp = {d: _fit_disposition(shares, c_off, getattr(spec.targets, d)) for d in DISPOSITIONS}
+    fitted: dict[str, float] = {}
+    targets: dict[str, float] = {}
+    for t in spec.targets.boundary_crossing:
+        key = f"boundary_crossing@{t.intrusiveness:g}"
+        fitted[key] = crossing_share(shares, a, b, t.intrusiveness)
+        targets[key] = t.share
+    for d in DISPOSITIONS:
+        fitted[d] = float(np.sum(shares * disp[d]))
+        targets[d] = getattr(spec.targets, d)
+    return FittedMarket(spec, path, shares, a, b, disp, fitted, targets)
+
+
+def fit_market(ref: str) -> FittedMarket:
+    """Fit population parameters to a market's survey targets.
+
+    Results are cached per file and modification time.
+
+    Args:
+        ref: Market name or path.
+
+    Returns:
+        The fitted market.
+
+    Raises:
+        ScenarioError: If the market is unknown or its file invalid.
+    """
+    path = market_path(ref).resolve()
+    return _fit_cached(str(path), path.stat().st_mtime)

@@ -1,0 +1,84 @@
+"""Mechanism 1: exposure to ads and perception of boundary crossing."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def exposed(customer: np.ndarray, u: np.ndarray, reach: float) -> np.ndarray:
+    """Customers reached by the campaign this week.
+
+    Args:
+        customer: Still a customer (bool).
+        u: One uniform draw per consumer (exposure stream).
+        reach: Weekly reach probability.
+
+    Returns:
+        Boolean mask of reached customers.
+    """
+    return customer & (u < reach)
+
+
+def effective_threshold(
+    threshold: np.ndarray,
+    in_control: np.ndarray,
+    *,
+    value_exchange: float,
+    transparency: float,
+    value_shift: float,
+    transparency_shift: float,
+    control_shift: float,
+) -> np.ndarray:
+    """Privacy threshold moved by the brand's levers.
+
+    ``threshold + value_shift * value_exchange + transparency_shift *
+    transparency + control_shift * in_control``, clipped to [0, 1]. Consumers
+    accept more intrusion for more value (privacy calculus) and when they
+    understand (transparency) or control (consent) the data flow (Tucker 2014).
+
+    Args:
+        threshold: Raw privacy thresholds.
+        in_control: Consumer has control over their data (bool).
+        value_exchange: Lever in [0, 1].
+        transparency: Lever in [0, 1].
+        value_shift: Threshold rise per unit of value exchange.
+        transparency_shift: Threshold rise per unit of transparency.
+        control_shift: Threshold rise for consumers in control.
+
+    Returns:
+        Effective thresholds (float32).
+    """
+    shift = np.float32(value_shift * value_exchange + transparency_shift * transparency)
+    eff = threshold + shift + np.float32(control_shift) * in_control
+    return np.clip(eff, 0.0, 1.0, dtype=np.float32)
+
+
+def perceive(
+    intrusiveness: np.ndarray,
+    reached: np.ndarray,
+    eff_threshold: np.ndarray,
+    z: np.ndarray,
+    noise_sd: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which reached consumers feel the ad crosses the line, and by how much.
+
+    Perceived intrusiveness is the level's intrusiveness plus normal noise
+    ``noise_sd * z``; the ad is boundary-crossing when it exceeds the
+    effective threshold.
+
+    Args:
+        intrusiveness: Intrusiveness of the ad each consumer gets.
+        reached: Reached this week (bool).
+        eff_threshold: Effective thresholds.
+        z: Standard normal draws (perception stream).
+        noise_sd: Perception noise.
+
+    Returns:
+        ``(crossed, excess)``: boolean mask, and perceived minus threshold
+        where crossed (0 elsewhere).
+    """
+    perceived = intrusiveness + np.float32(noise_sd) * z
+    gap = perceived - eff_threshold
+    crossed = reached & (gap > 0)
+    excess = np.where(crossed, gap, np.float32(0.0)).astype(np.float32)
+    return crossed, excess

@@ -1,0 +1,120 @@
+"""Mechanism 3: word of mouth over the social network.
+
+Consumers who felt crossed complain: each tells their friends with
+probability ``p_tell_negative`` (InMoment: about 1 in 5) and, among those,
+posts publicly with probability ``p_post_public`` (1 in 10). Reached consumers
+who found the ad acceptable recommend with ``p_tell_positive``, set so that
+positive word of mouth is about three times as frequent as negative at the
+baseline (East, Hammond & Wright 2007). What a consumer hears accumulates as
+*buzz* that decays each week; negative buzz decays more slowly (it lasts
+longer, Hornik et al. 2015) and also travels beyond friends through public
+posts, each seen by ``public_reach`` random consumers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def speakers(
+    crossed: np.ndarray,
+    satisfied: np.ndarray,
+    u_neg: np.ndarray,
+    u_pos: np.ndarray,
+    *,
+    p_tell_negative: float,
+    p_post_public: float,
+    p_tell_positive: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Who complains, who posts publicly, who recommends.
+
+    Args:
+        crossed: Felt crossed this week (bool).
+        satisfied: Reached with an acceptable ad (bool).
+        u_neg: Uniform draws for complaints (public posters are the lowest).
+        u_pos: Uniform draws for recommendations.
+        p_tell_negative: Complaint probability.
+        p_post_public: Public-post probability (at most ``p_tell_negative``).
+        p_tell_positive: Recommendation probability.
+
+    Returns:
+        ``(complain, post, recommend)`` boolean masks.
+    """
+    complain = crossed & (u_neg < p_tell_negative)
+    post = crossed & (u_neg < p_post_public)
+    recommend = satisfied & (u_pos < p_tell_positive)
+    return complain, post, recommend
+
+
+def buzz(
+    adj: sp.csr_array,
+    complain: np.ndarray,
+    recommend: np.ndarray,
+    n_posts: int,
+    u_public: np.ndarray,
+    neg_buzz: np.ndarray,
+    pos_buzz: np.ndarray,
+    *,
+    public_reach: float,
+    negative_decay: float,
+    positive_decay: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Update the buzz each consumer has heard.
+
+    Negative input is the number of complaining friends plus one if the
+    consumer saw a public post (probability ``1 - exp(-n_posts *
+    public_reach / n)``); positive input is the number of recommending friends.
+
+    Args:
+        adj: Symmetric adjacency (CSR).
+        complain: Complainers (bool).
+        recommend: Recommenders (bool).
+        n_posts: Public posts this week.
+        u_public: Uniform draws for seeing a public post.
+        neg_buzz: Negative buzz so far.
+        pos_buzz: Positive buzz so far.
+        public_reach: Consumers reached per public post.
+        negative_decay: Weekly persistence of negative buzz.
+        positive_decay: Weekly persistence of positive buzz.
+
+    Returns:
+        ``(neg_buzz, pos_buzz)`` after this week (float32).
+    """
+    n = complain.shape[0]
+    neg_in = adj @ complain.astype(np.float32)
+    if n_posts:
+        p_seen = 1.0 - np.exp(-n_posts * public_reach / n)
+        neg_in = neg_in + (u_public < p_seen)
+    pos_in = adj @ recommend.astype(np.float32)
+    neg = np.float32(negative_decay) * neg_buzz + neg_in
+    pos = np.float32(positive_decay) * pos_buzz + pos_in
+    return neg.astype(np.float32), pos.astype(np.float32)
+
+
+def wom_trust_update(
+    trust: np.ndarray,
+    neg_buzz: np.ndarray,
+    pos_buzz: np.ndarray,
+    *,
+    negative_effect: float,
+    positive_effect: float,
+) -> np.ndarray:
+    """Trust after hearing word of mouth.
+
+    ``T <- T * exp(-negative_effect * neg_buzz)``, then
+    ``T <- 1 - (1 - T) * exp(-positive_effect * pos_buzz)``; stays in [0, 1].
+
+    Args:
+        trust: Current trust.
+        neg_buzz: Negative buzz.
+        pos_buzz: Positive buzz.
+        negative_effect: Loss rate per unit of negative buzz.
+        positive_effect: Gain rate per unit of positive buzz.
+
+    Returns:
+        New trust (float32).
+    """
+    t = trust * np.exp(np.float32(-negative_effect) * neg_buzz)
+    t = 1.0 - (1.0 - t) * np.exp(np.float32(-positive_effect) * pos_buzz)
+    return np.clip(t, 0.0, 1.0).astype(np.float32)

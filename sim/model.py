@@ -1,0 +1,390 @@
+"""The consumer-trust model: a Mesa model whose state is arrays.
+
+:class:`TrustModel` subclasses :class:`mesa.Model`: it is seeded with
+``rng=``, advances one week per :meth:`~TrustModel.step`, and records weekly
+metrics. Each step is a few vectorised passes, one per mechanism, in the order
+of ``docs/model.md``:
+
+0. escalation (which level) and consent,
+1. exposure and perception,
+2. asymmetric trust update,
+3. word of mouth,
+4. incidents and their news,
+5. churn (hazard with contagion, or the Watts rule) with stated-to-actual exits,
+6. purchases and revenue,
+7. recording; the adaptive policy reads this week's complaints.
+
+Consumers are rows of :class:`~sim.population.Population`; Mesa agents
+(:class:`ConsumerAgent`) are thin views created on request for small
+populations only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import numpy as np
+import scipy.sparse as sp
+
+from sim import network as netmod
+from sim.config import Scenario
+from sim.markets import SEGMENTS, FittedMarket, fit_market
+from sim.mechanisms import churn as ch
+from sim.mechanisms import consent as cs
+from sim.mechanisms import escalation as esc
+from sim.mechanisms import incidents as inc
+from sim.mechanisms import perception as pc
+from sim.mechanisms import purchase as pu
+from sim.mechanisms import trust as tr
+from sim.mechanisms import wom
+from sim.population import NOT_CHURNED, Population, sample_population
+from sim.recorder import WeeklyRecorder
+from sim.rng import Streams
+
+AGENT_VIEW_LIMIT = 20_000
+"""Largest population for which :meth:`TrustModel.agent_views` creates Mesa agents."""
+
+
+class ConsumerAgent(mesa.Agent):
+    """A thin Mesa view of one consumer: every attribute reads the model's arrays.
+
+    Args:
+        model: The model.
+        index: Row of the consumer in the population arrays.
+    """
+
+    def __init__(self, model: TrustModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    def __getattr__(self, name: str) -> Any:
+        pop = self.__dict__.get("model") and self.model.population
+        if pop is not None and hasattr(pop, name):
+            return getattr(pop, name)[self.index]
+        raise AttributeError(name)
+
+    @property
+    def segment_name(self) -> str:
+        """Privacy segment name."""
+        return SEGMENTS[int(self.model.population.segment[self.index])]
+
+    @property
+    def neighbours(self) -> np.ndarray:
+        """Row indices of this consumer's friends."""
+        adj = self.model.adjacency
+        return adj.indices[adj.indptr[self.index] : adj.indptr[self.index + 1]]
+
+
+class TrustModel(mesa.Model):
+    """Agent-based model of consumer trust under personalised marketing.
+
+    The constructor only stores the scenario and seeds; :meth:`setup` (called
+    by the first :meth:`step`) fits the market, samples the population and
+    builds the network.
+
+    Args:
+        config: The validated scenario.
+        network: Optional adjacency to use instead of building one: a scipy
+            sparse matrix or a networkx graph with ``population.size`` nodes.
+
+    Attributes:
+        config: The scenario.
+        streams: Per-mechanism random streams.
+        week: Number of weeks simulated so far.
+        population: Consumer arrays (after :meth:`setup`).
+        adjacency: Symmetric CSR adjacency (after :meth:`setup`).
+        market: The fitted market (after :meth:`setup`).
+        recorder: Weekly metrics.
+    """
+
+    def __init__(self, config: Scenario, network: Any = None) -> None:
+        super().__init__(rng=config.run.seed)
+        self.config = config
+        self.streams = Streams(config.run.seed, config.run.replicate)
+        self.week = 0
+        self._network_in = network
+        self.population: Population | None = None
+        self.adjacency: sp.csr_array | None = None
+        self.market: FittedMarket | None = None
+        self.recorder = WeeklyRecorder()
+        self.running = True
+
+    # -- set-up ---------------------------------------------------------------
+    def setup(self) -> None:
+        """Fit the market, sample the population and build the network (once)."""
+        if self.population is not None:
+            return
+        c = self.config
+        n = c.population.size
+        self.market = fit_market(c.population.market)
+        self.population = sample_population(
+            self.market,
+            n,
+            self.streams.get("population"),
+            initial_trust=c.population.initial_trust,
+            trust_concentration=c.population.trust_concentration,
+            social_threshold=c.churn.social_threshold,
+            social_threshold_sd=c.churn.social_threshold_sd,
+            initial_churned=c.churn.initial_churned,
+        )
+        self.adjacency = self._build_network()
+        self.degree = np.diff(self.adjacency.indptr).astype(np.float32)
+        st = c.strategy
+        self._intr = np.array([lv.intrusiveness for lv in st.ladder], dtype=np.float32)
+        self._rel = np.array([lv.relevance for lv in st.ladder], dtype=np.float32)
+        self._gate = st.level_index(st.consent.gate_level, "strategy.consent.gate_level")
+        e = st.escalation
+        self._adaptive = esc.AdaptiveState(st.level_index(e.level, "strategy.escalation.level"))
+        self._initial_customers = int(self.population.customer.sum())
+        self._revenue_cum = 0.0
+        self._incident_idx = -1
+        self._last_churned = int(n - self._initial_customers)
+
+    def _build_network(self) -> sp.csr_array:
+        n = self.config.population.size
+        if self._network_in is not None:
+            return netmod.as_adjacency(self._network_in, n)
+        nc = self.config.network
+        return netmod.build_network(
+            nc.kind,
+            n,
+            self.streams.get("network"),
+            mean_degree=nc.mean_degree,
+            rewire_p=nc.rewire_p,
+            blocks=nc.blocks,
+            mixing=nc.mixing,
+            path=nc.path,
+            backend=nc.backend,
+        )
+
+    # -- one week -------------------------------------------------------------
+    def brand_level(self) -> int:
+        """The campaign's ladder level this week."""
+        st = self.config.strategy
+        e = st.escalation
+        idx = st.level_index
+        if e.mode == "fixed":
+            return idx(e.level, "strategy.escalation.level")
+        if e.mode == "schedule":
+            steps = [(s.week, idx(s.level, "strategy.escalation.schedule")) for s in e.schedule]
+            return esc.schedule_level(self.week, steps, default=0)
+        if e.mode == "ramp":
+            return esc.ramp_level(
+                self.week,
+                idx(e.start, "strategy.escalation.start"),
+                idx(e.end, "strategy.escalation.end"),
+                e.over_weeks,
+            )
+        return self._adaptive.level
+
+    def step(self) -> None:
+        """Simulate one week."""
+        self.setup()
+        c = self.config
+        p = self.population
+        adj = self.adjacency
+        n = p.n
+        t = self.week
+        st = c.strategy
+        S = self.streams
+
+        # 0. escalation and consent
+        level = self.brand_level()
+        if st.consent.design == "specific" and t == 0:
+            u = S.uniform("consent", t, n)
+            p.opted_in = p.customer & cs.opt_in(
+                p.trust, u, rate=st.consent.opt_in_rate, slope=st.consent.opt_in_trust_slope
+            )
+        levels = cs.consumer_levels(level, self._gate, st.consent.design, p.opted_in)
+        control = cs.in_control(st.consent.design, p.opted_in, p.reads_terms)
+
+        # 1. exposure and perception
+        if c.perception.enabled and st.reach > 0:
+            reached = pc.exposed(p.customer, S.uniform("exposure", t, n), st.reach)
+            eff = pc.effective_threshold(
+                p.threshold, control,
+                value_exchange=st.value_exchange, transparency=st.transparency,
+                value_shift=c.perception.value_shift,
+                transparency_shift=c.perception.transparency_shift,
+                control_shift=st.consent.control_shift,
+            )
+            z = S.get("perception", t).standard_normal(n, dtype=np.float32)
+            crossed, excess = pc.perceive(self._intr[levels], reached, eff, z,
+                                          c.perception.noise_sd)
+        else:
+            reached = np.zeros(n, dtype=bool)
+            crossed = reached
+            excess = np.zeros(n, dtype=np.float32)
+        relevance = self._rel[levels]
+        p.crossed += crossed
+
+        # 2. trust update from ads
+        if c.trust.enabled:
+            violation = p.wants_consent & (levels > self._gate) & ~control
+            p.trust = tr.ad_trust_update(
+                p.trust, reached, crossed, excess, relevance, violation,
+                value_exchange=st.value_exchange, gain_rate=c.trust.gain_rate,
+                asymmetry=c.trust.asymmetry, excess_weight=c.trust.excess_weight,
+                consent_penalty=st.consent.penalty, frequency=st.frequency,
+            )
+
+        # 3. word of mouth
+        complaints = posts = recommendations = 0
+        if c.wom.enabled:
+            w = c.wom
+            u = S.uniform("wom", t, n, k=3)
+            complain, post, recommend = wom.speakers(
+                crossed, reached & ~crossed, u[0], u[1],
+                p_tell_negative=w.p_tell_negative, p_post_public=w.p_post_public,
+                p_tell_positive=w.p_tell_positive,
+            )
+            complaints, posts = int(complain.sum()), int(post.sum())
+            recommendations = int(recommend.sum())
+            p.neg_buzz, p.pos_buzz = wom.buzz(
+                adj, complain, recommend, posts, u[2], p.neg_buzz, p.pos_buzz,
+                public_reach=w.public_reach, negative_decay=w.negative_decay,
+                positive_decay=w.positive_decay,
+            )
+            p.trust = wom.wom_trust_update(
+                p.trust, p.neg_buzz, p.pos_buzz,
+                negative_effect=w.negative_effect, positive_effect=w.positive_effect,
+            )
+
+        # 4. incidents
+        intention = self._incidents_step(t, n)
+
+        # 5. churn
+        churned_now = self._churn_step(t, n, crossed, intention)
+
+        # 6. purchases and revenue
+        purchases = 0
+        revenue = 0.0
+        if c.purchase.enabled:
+            pr = c.purchase
+            prob = pu.purchase_probability(
+                p.trust, reached, crossed, relevance,
+                value_exchange=st.value_exchange, transparency=st.transparency,
+                base_rate=pr.base_rate, trust_floor=pr.trust_floor,
+                relevance_lift=pr.relevance_lift, reactance=pr.reactance,
+                transparency_lift=pr.transparency_lift,
+                transparency_penalty=pr.transparency_penalty,
+            )
+            bought = p.customer & (S.uniform("purchase", t, n) < prob)
+            p.purchases += bought
+            purchases = int(bought.sum())
+            revenue = purchases * pr.basket_value
+        self._revenue_cum += revenue
+
+        # 7. record, then let the adaptive policy react
+        customers = int(p.customer.sum())
+        self.recorder.record(
+            self, level=level, reached=int(reached.sum()), crossed=int(crossed.sum()),
+            complaints=complaints, posts=posts, recommendations=recommendations,
+            churned=churned_now, purchases=purchases, revenue=revenue,
+            revenue_cum=self._revenue_cum,
+        )
+        if st.escalation.mode == "adaptive":
+            e = st.escalation
+            rate = 1000.0 * complaints / max(customers, 1)
+            self._adaptive = esc.adaptive_next(
+                self._adaptive, rate,
+                max_level=st.level_index(e.max_level, "strategy.escalation.max_level"),
+                complaint_limit=e.complaint_limit, step_every=e.step_every, cooldown=e.cooldown,
+            )
+        self.week += 1
+        if self.week >= c.run.weeks:
+            self.running = False
+
+    def _incidents_step(self, t: int, n: int) -> np.ndarray:
+        """News of incidents; returns the exit intention it creates this week."""
+        c = self.config
+        p = self.population
+        ic = c.incidents
+        intention = np.zeros(n, dtype=np.float32)
+        if not ic.enabled or not ic.events:
+            return intention
+        starting = [i for i, e in enumerate(ic.events) if e.week == t]
+        if starting:
+            self._incident_idx = starting[-1]
+            p.aware_week[:] = -1
+        if self._incident_idx < 0:
+            return intention
+        ev = ic.events[self._incident_idx]
+        u = self.streams.uniform("incidents", t, n)
+        if starting:
+            new = inc.media_news(p.aware_week, u, ev.media_reach)
+        else:
+            new = inc.network_news(self.adjacency, p.aware_week == t - 1, p.aware_week, u,
+                                   ic.share_prob)
+        if not new.any():
+            return intention
+        p.aware_week[new] = t
+        p.trust = inc.incident_trust_loss(
+            p.trust, new, severity=ev.severity, responsible=ev.responsible,
+            transparency=c.strategy.transparency, impact=ic.impact,
+            responsible_factor=ic.responsible_factor,
+            transparency_mitigation=ic.transparency_mitigation,
+        )
+        return inc.exit_intention(new, p.would_stop, severity=ev.severity,
+                                  responsible=ev.responsible)
+
+    def _churn_step(self, t: int, n: int, crossed: np.ndarray, intention: np.ndarray) -> int:
+        """Apply churn; returns the number who left this week."""
+        cc = self.config.churn
+        p = self.population
+        if not cc.enabled:
+            return 0
+        direct = ch.stated_to_actual(intention + cc.crossing_exit_stated * crossed,
+                                     cc.exit_conversion)
+        u = self.streams.uniform("churn", t, n)
+        if cc.rule == "hazard":
+            if cc.contagion:
+                expo = ch.social_exposure(self.adjacency, p.churn_week, t,
+                                          window=cc.contagion_window, decay=cc.contagion_decay)
+                ratio = cc.contagion_ratio
+            else:
+                expo, ratio = np.zeros(n, dtype=np.float32), 1.0
+            h = ch.hazard(p.trust, expo, base_hazard=cc.base_hazard,
+                          trust_sensitivity=cc.trust_sensitivity, contagion_ratio=ratio)
+            leave = p.customer & (u < ch.exit_probability(h, np.clip(direct, 0, 1)))
+        else:
+            social = ch.threshold_rule(self.adjacency, ~p.customer, self.degree,
+                                       p.social_threshold) if cc.contagion else False
+            leave = p.customer & (social | (u < np.clip(direct, 0, 1)))
+        p.customer &= ~leave
+        p.churn_week[leave] = t
+        return int(leave.sum())
+
+    # -- inspection -------------------------------------------------------------
+    def agent_views(self) -> mesa.AgentSet:
+        """Create (once) and return thin Mesa agents over the consumer rows.
+
+        Returns:
+            The model's agent set, one :class:`ConsumerAgent` per consumer.
+
+        Raises:
+            ValueError: For populations above :data:`AGENT_VIEW_LIMIT`, where
+                per-consumer Python objects would cost more than the model.
+        """
+        self.setup()
+        if len(self.agents) == 0:
+            n = self.population.n
+            if n > AGENT_VIEW_LIMIT:
+                raise ValueError(
+                    f"agent views are for populations up to {AGENT_VIEW_LIMIT:,}; this one has "
+                    f"{n:,}. Use model.population (arrays) or RunResult.consumers instead."
+                )
+            for i in range(n):
+                ConsumerAgent(self, i)
+        return self.agents
+
+    @property
+    def customers_now(self) -> int:
+        """Number of current customers."""
+        self.setup()
+        return int(self.population.customer.sum())
+
+    def is_churned(self) -> np.ndarray:
+        """Consumers who have left (bool)."""
+        return self.population.churn_week != NOT_CHURNED

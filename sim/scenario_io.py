@@ -1,0 +1,273 @@
+"""Reading scenarios from TOML: ``extends``, ``--set`` overrides, path resolution.
+
+A scenario file is TOML with the sections of :class:`sim.config.Scenario`.
+``extends = "other.toml"`` (relative to the file) merges the file over its
+parent, table by table, so variants state only what differs. Overrides are
+``"dotted.key=value"`` strings whose value is read as a TOML value (``3``,
+``0.5``, ``true``, ``"text"``, ``[1, 2]``); a bare word is taken as a string.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from sim.config import Scenario
+from sim.errors import ScenarioError
+
+_MAX_EXTENDS_DEPTH = 20
+
+
+def builtin_dir() -> Path:
+    """Return the folder of the scenarios shipped with the package.
+
+    In a source checkout that is the repository's ``scenarios/``; in an
+    installed wheel it is ``sim/_scenarios``.
+    """
+    here = Path(__file__).resolve().parent
+    for cand in (here / "_scenarios", here.parent / "scenarios"):
+        if cand.is_dir():
+            return cand
+    return here.parent / "scenarios"
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file, turning I/O and syntax errors into ScenarioError.
+
+    Args:
+        path: The file.
+
+    Returns:
+        The parsed table.
+
+    Raises:
+        ScenarioError: If the file is missing, unreadable or not valid TOML.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ScenarioError.one("", "file not found", None, p)
+    try:
+        with p.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError.one("", f"not valid TOML: {exc}", None, p) from None
+    except OSError as exc:
+        raise ScenarioError.one("", f"cannot read file: {exc.strerror}", None, p) from None
+
+
+def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``top`` over ``base`` table by table (lists and values replace).
+
+    Args:
+        base: The parent table.
+        top: The child table.
+
+    Returns:
+        A new merged dict; the inputs are not changed.
+    """
+    out = copy.deepcopy(dict(base))
+    for key, val in top.items():
+        if isinstance(val, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], val)
+        else:
+            out[key] = copy.deepcopy(val)
+    return out
+
+
+def read_scenario_data(path: str | Path, _depth: int = 0) -> dict[str, Any]:
+    """Read a scenario file and everything it extends, merged, paths resolved.
+
+    Args:
+        path: Scenario file.
+        _depth: Recursion guard.
+
+    Returns:
+        The merged raw data (not yet validated).
+
+    Raises:
+        ScenarioError: On a missing file, bad TOML, or an ``extends`` cycle.
+    """
+    p = Path(path).resolve()
+    if _depth > _MAX_EXTENDS_DEPTH:
+        raise ScenarioError.one("extends", "too deep (a cycle?)", None, p)
+    data = read_toml(p)
+    _resolve_paths(data, p.parent)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError.one("extends", "must be a file name (a string)", parent, p)
+    parent_path = (p.parent / parent).resolve()
+    if not parent_path.is_file():
+        raise ScenarioError.one("extends", f"parent file not found: {parent_path}", parent, p)
+    return deep_merge(read_scenario_data(parent_path, _depth + 1), data)
+
+
+def _resolve_paths(data: dict[str, Any], base: Path) -> None:
+    """Make file references in ``data`` absolute, relative to ``base``."""
+    net = data.get("network")
+    if isinstance(net, dict) and isinstance(net.get("path"), str):
+        net["path"] = str((base / net["path"]).resolve())
+    pop = data.get("population")
+    if isinstance(pop, dict) and isinstance(pop.get("market"), str):
+        market = pop["market"]
+        if market.endswith(".toml") or "/" in market:
+            pop["market"] = str((base / market).resolve())
+
+
+def parse_value(text: str) -> Any:
+    """Read an override value as TOML, falling back to a plain string.
+
+    Args:
+        text: The text after ``=``.
+
+    Returns:
+        The typed value.
+    """
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def normalise_overrides(
+    overrides: Mapping[str, Any] | Iterable[str] | None,
+) -> dict[str, Any]:
+    """Accept overrides as a mapping or as ``key=value`` strings.
+
+    Args:
+        overrides: ``{"a.b": 1}`` or ``["a.b=1"]`` or None.
+
+    Returns:
+        A mapping from dotted key to typed value.
+
+    Raises:
+        ScenarioError: For a string without ``=``.
+    """
+    if overrides is None:
+        return {}
+    if isinstance(overrides, Mapping):
+        return dict(overrides)
+    out: dict[str, Any] = {}
+    for item in overrides:
+        key, sep, val = str(item).partition("=")
+        if not sep or not key.strip():
+            raise ScenarioError.one(
+                str(item), "an override must look like key.path=value (e.g. run.seed=7)"
+            )
+        out[key.strip()] = parse_value(val.strip())
+    return out
+
+
+def set_path(data: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``data[a][b][c] = value`` for ``key = "a.b.c"``, creating tables.
+
+    Numeric parts index into lists (``incidents.events.0.week``).
+
+    Args:
+        data: Nested dict changed in place.
+        key: Dotted key path.
+        value: New value.
+
+    Raises:
+        ScenarioError: If the path runs through a value that is not a table/list.
+    """
+    parts = key.split(".")
+    node: Any = data
+    for i, part in enumerate(parts[:-1]):
+        where = ".".join(parts[: i + 1])
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise ScenarioError.one(key, f"{where} is a list; use an index below {len(node)}")
+            node = node[int(part)]
+        elif isinstance(node, dict):
+            node = node.setdefault(part, {})
+        else:
+            raise ScenarioError.one(key, f"{where} is a value, not a table")
+    last = parts[-1]
+    if isinstance(node, list):
+        if not last.isdigit() or int(last) >= len(node):
+            raise ScenarioError.one(key, f"list index must be below {len(node)}")
+        node[int(last)] = value
+    elif isinstance(node, dict):
+        node[last] = value
+    else:
+        raise ScenarioError.one(key, "cannot set a key inside a value")
+
+
+def load_scenario(
+    path: str | Path,
+    overrides: Mapping[str, Any] | Iterable[str] | None = None,
+) -> Scenario:
+    """Load, merge, override and validate a scenario file.
+
+    Args:
+        path: The TOML scenario file.
+        overrides: Dotted-key overrides, as a mapping or ``key=value`` strings.
+
+    Returns:
+        The validated, frozen scenario.
+
+    Raises:
+        ScenarioError: Naming the file and every bad key.
+
+    Example:
+        >>> sc = load_scenario("scenarios/baseline.toml",
+        ...                    overrides={"population.size": 1000, "run.seed": 7})
+    """
+    data = read_scenario_data(path)
+    for key, val in normalise_overrides(overrides).items():
+        set_path(data, key, val)
+    data.setdefault("name", Path(path).stem)
+    return Scenario.from_dict(data, file=str(path))
+
+
+def scenario_from_dict(
+    data: Mapping[str, Any],
+    overrides: Mapping[str, Any] | Iterable[str] | None = None,
+) -> Scenario:
+    """Validate a scenario from a dict, with optional dotted overrides.
+
+    Args:
+        data: Nested dict of sections (may be empty: all defaults).
+        overrides: Dotted-key overrides.
+
+    Returns:
+        The validated scenario.
+    """
+    raw = copy.deepcopy(dict(data))
+    for key, val in normalise_overrides(overrides).items():
+        set_path(raw, key, val)
+    return Scenario.from_dict(raw)
+
+
+def with_overrides(
+    scenario: Scenario, overrides: Mapping[str, Any] | Iterable[str] | None
+) -> Scenario:
+    """Return a copy of ``scenario`` with dotted overrides applied and revalidated.
+
+    Args:
+        scenario: The base scenario.
+        overrides: Dotted-key overrides.
+
+    Returns:
+        The new scenario.
+    """
+    return scenario_from_dict(scenario.to_dict(), overrides)
+
+
+def dumps_scenario(scenario: Scenario) -> str:
+    """Serialise a scenario to TOML text that loads back to an equal scenario.
+
+    Args:
+        scenario: The scenario.
+
+    Returns:
+        TOML text.
+    """
+    return tomli_w.dumps(scenario.to_dict())
