@@ -13,6 +13,8 @@ every default below.
 
 from __future__ import annotations
 
+import itertools
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -196,7 +198,7 @@ class StrategyConfig(_Section):
         if len(set(names)) != len(names):
             raise ValueError(f"strategy.ladder level names must be unique, got {names}")
         xs = [lv.intrusiveness for lv in self.ladder]
-        if any(b < a for a, b in zip(xs, xs[1:], strict=False)):
+        if any(b < a for a, b in itertools.pairwise(xs)):
             raise ValueError("strategy.ladder levels must be in non-decreasing intrusiveness")
         return self
 
@@ -457,7 +459,29 @@ class Scenario(_Section):
         except ValidationError as exc:
             raise ScenarioError([_problem(err, file) for err in exc.errors()]) from None
         sc.check_levels(file)
+        sc.check_files(file)
         return sc
+
+    def check_files(self, file: str | None = None) -> None:
+        """Check that the market preset and the edge-list file exist and are valid.
+
+        Args:
+            file: Scenario file for error messages.
+
+        Raises:
+            ScenarioError: Naming the key and the missing or invalid file.
+        """
+        from sim.markets import fit_market  # local: markets imports this module's readers
+
+        try:
+            fit_market(self.population.market)
+        except ScenarioError as err:
+            raise ScenarioError(
+                [Problem(p.key, p.message, p.value, p.file or file) for p in err.problems]
+            ) from None
+        path = self.network.path
+        if self.network.kind == "edgelist" and path and not Path(path).is_file():
+            raise ScenarioError.one("network.path", "edge-list file not found", path, file)
 
     def check_levels(self, file: str | None = None) -> None:
         """Check that every level reference names a rung of the ladder.
@@ -523,6 +547,8 @@ def _problem(err: dict[str, Any], file: str | None) -> Problem:
     if kind == "extra_forbidden":
         return Problem(key, "unknown key (check spelling; see docs/model.md for allowed keys)",
                        None, file)
+    if kind == "missing":
+        return Problem(key, "required key is missing", None, file)
     if kind == "literal_error":
         allowed = err.get("ctx", {}).get("expected", "")
         return Problem(key, f"must be one of {allowed}", err.get("input"), file)

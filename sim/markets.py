@@ -84,7 +84,9 @@ class MarketSpec(_M):
     @model_validator(mode="after")
     def _segments_ok(self) -> MarketSpec:
         if set(self.segments) != set(SEGMENTS):
-            raise ValueError(f"segments must be exactly {list(SEGMENTS)}, got {list(self.segments)}")
+            raise ValueError(
+                f"segments must be exactly {list(SEGMENTS)}, got {list(self.segments)}"
+            )
         total = sum(s.share for s in self.segments.values())
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"segment shares must add up to 1, got {total:.6f}")

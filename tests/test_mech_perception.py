@@ -1,0 +1,45 @@
+"""Mechanism 1: exposure and perception."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.mechanisms import perception as pc
+
+
+def test_exposed_only_customers_at_reach():
+    rng = np.random.default_rng(0)
+    n = 200_000
+    customer = rng.random(n) < 0.7
+    reached = pc.exposed(customer, rng.random(n, dtype=np.float32), 0.3)
+    assert not (reached & ~customer).any()
+    assert reached.sum() / customer.sum() == np.float64(reached.sum() / customer.sum())
+    assert abs(reached.sum() / customer.sum() - 0.3) < 0.005
+
+
+def test_effective_threshold_shifts_and_clips():
+    thr = np.array([0.0, 0.5, 0.98], dtype=np.float32)
+    control = np.array([False, True, True])
+    eff = pc.effective_threshold(thr, control, value_exchange=0.5, transparency=1.0,
+                                 value_shift=0.1, transparency_shift=0.05, control_shift=0.1)
+    assert np.allclose(eff, [0.1, 0.7, 1.0])
+    assert eff.dtype == np.float32
+
+
+def test_perceive_without_noise_is_a_strict_threshold():
+    intr = np.full(4, 0.65, dtype=np.float32)
+    reached = np.array([True, True, True, False])
+    eff = np.array([0.5, 0.65, 0.9, 0.1], dtype=np.float32)
+    crossed, excess = pc.perceive(intr, reached, eff, np.zeros(4, np.float32), 0.0)
+    assert crossed.tolist() == [True, False, False, False]
+    assert np.allclose(excess, [0.15, 0, 0, 0])
+
+
+def test_perception_noise_gives_normal_cdf_crossing_rate():
+    n = 400_000
+    z = np.random.default_rng(1).standard_normal(n).astype(np.float32)
+    intr = np.full(n, 0.5, dtype=np.float32)
+    eff = np.full(n, 0.55, dtype=np.float32)
+    crossed, _ = pc.perceive(intr, np.ones(n, bool), eff, z, 0.05)
+    # P(0.5 + 0.05 Z > 0.55) = P(Z > 1) = 0.1587
+    assert abs(crossed.mean() - 0.1587) < 0.003

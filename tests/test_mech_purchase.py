@@ -1,0 +1,38 @@
+"""Mechanism 7: purchase probability."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.mechanisms.purchase import purchase_probability
+
+KW = dict(value_exchange=0.5, transparency=0.0, base_rate=0.1, trust_floor=0.2,
+          relevance_lift=0.6, reactance=0.3, transparency_lift=0.11, transparency_penalty=0.17)
+
+
+def _p(trust, reached, crossed, relevance=0.5, **kw):
+    return purchase_probability(np.array([trust], np.float32), np.array([reached]),
+                                np.array([crossed]), np.array([relevance], np.float32),
+                                **{**KW, **kw})[0]
+
+
+def test_trust_raises_purchase():
+    assert _p(0.0, False, False) == pytest.approx(0.1 * 0.2)
+    assert _p(1.0, False, False) == pytest.approx(0.1)
+
+
+def test_relevant_ad_lifts_crossing_ad_drops():
+    base = _p(0.5, False, False)
+    assert _p(0.5, True, False, relevance=1.0) == pytest.approx(base * 1.6)
+    assert _p(0.5, True, True) == pytest.approx(base * 0.7)
+
+
+def test_transparency_effects_kim_barasz_john():
+    ok0 = _p(0.5, True, False, relevance=1.0)
+    ok1 = _p(0.5, True, False, relevance=1.0, transparency=1.0)
+    assert (ok1 - _p(0.5, False, False)) / (ok0 - _p(0.5, False, False)) == \
+        pytest.approx(1.11, rel=1e-5)
+    bad0 = _p(0.5, True, True)
+    bad1 = _p(0.5, True, True, transparency=1.0)
+    assert bad1 / bad0 == pytest.approx(0.83, rel=1e-5)

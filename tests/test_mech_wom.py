@@ -1,0 +1,76 @@
+"""Mechanism 3: word of mouth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sim.mechanisms import wom
+
+KW = dict(public_reach=0.0, negative_decay=0.8, positive_decay=0.5)
+
+
+def _path_graph(n):
+    i = np.arange(n - 1)
+    a = sp.coo_array((np.ones(2 * (n - 1), np.float32), (np.r_[i, i + 1], np.r_[i + 1, i])),
+                     shape=(n, n))
+    return a.tocsr()
+
+
+def test_speaker_shares_match_inmoment_rates():
+    n = 400_000
+    rng = np.random.default_rng(0)
+    crossed = np.ones(n, bool)
+    c, p, r = wom.speakers(crossed, ~crossed, rng.random(n), rng.random(n),
+                           p_tell_negative=0.2, p_post_public=0.1, p_tell_positive=0.05)
+    assert abs(c.mean() - 0.2) < 0.003 and abs(p.mean() - 0.1) < 0.003
+    assert not (p & ~c).any(), "public posters are among complainers"
+    assert not r.any()
+
+
+def test_buzz_counts_complaining_friends_and_decays():
+    adj = _path_graph(5)
+    complain = np.array([False, False, True, False, False])
+    none = np.zeros(5, bool)
+    neg, pos = wom.buzz(adj, complain, none, 0, np.ones(5, np.float32),
+                        np.zeros(5, np.float32), np.zeros(5, np.float32), **KW)
+    assert neg.tolist() == [0, 1, 0, 1, 0]
+    neg2, _ = wom.buzz(adj, none, none, 0, np.ones(5, np.float32), neg, pos, **KW)
+    assert np.allclose(neg2, [0, 0.8, 0, 0.8, 0])
+
+
+def test_negative_lasts_longer_than_positive():
+    adj = _path_graph(3)
+    one = np.array([True, False, False])
+    z = np.zeros(3, np.float32)
+    neg, pos = wom.buzz(adj, one, one, 0, np.ones(3, np.float32), z, z, **KW)
+    for _ in range(4):
+        neg, pos = wom.buzz(adj, ~one & False, ~one & False, 0, np.ones(3, np.float32), neg,
+                            pos, **KW)
+    assert neg[1] == pytest.approx(0.8**4) and pos[1] == pytest.approx(0.5**4)
+    assert neg[1] > pos[1]
+
+
+def test_public_posts_reach_expected_share():
+    n = 100_000
+    adj = sp.csr_array((n, n), dtype=np.float32)
+    none = np.zeros(n, bool)
+    u = np.random.default_rng(2).random(n, dtype=np.float32)
+    z = np.zeros(n, np.float32)
+    neg, _ = wom.buzz(adj, none, none, 200, u, z, z, public_reach=50, negative_decay=0.8,
+                      positive_decay=0.5)
+    assert abs(neg.mean() - (1 - np.exp(-200 * 50 / n))) < 0.005
+
+
+def test_wom_trust_update_bounded_and_directional():
+    t = np.array([0.5, 0.5, 0.5], np.float32)
+    out = wom.wom_trust_update(t, np.array([0, 2, 0], np.float32),
+                               np.array([0, 0, 2], np.float32),
+                               negative_effect=0.1, positive_effect=0.1)
+    assert out[0] == pytest.approx(0.5)
+    assert out[1] == pytest.approx(0.5 * np.exp(-0.2))
+    assert out[2] == pytest.approx(1 - 0.5 * np.exp(-0.2))
+    huge = wom.wom_trust_update(t, np.full(3, 1e6, np.float32), np.full(3, 1e6, np.float32),
+                                negative_effect=5, positive_effect=5)
+    assert ((huge >= 0) & (huge <= 1)).all()
