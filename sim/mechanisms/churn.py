@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from sim.graph_ops import neighbour_sum
+
 
 def social_exposure(
     adj: sp.csr_array, churn_week: np.ndarray, week: int, *, window: int, decay: float
@@ -39,13 +41,12 @@ def social_exposure(
     Returns:
         Exposure ``E`` per consumer (float32).
     """
-    age = (week - 1 - churn_week.astype(np.int64)).astype(np.float32)
-    recent = (age >= 0) & (age < window)
-    if not recent.any():
-        return np.zeros(churn_week.shape[0], dtype=np.float32)
-    w = np.where(recent, np.power(np.float32(decay), np.where(recent, age, 0)), 0)
-    w = w.astype(np.float32)
-    return adj @ w
+    recent = np.flatnonzero((churn_week >= week - window) & (churn_week <= week - 1))
+    w = np.zeros(churn_week.shape[0], dtype=np.float32)
+    if recent.size:
+        age = week - 1 - churn_week[recent]
+        w[recent] = np.power(np.float32(decay), age.astype(np.float32))
+    return neighbour_sum(adj, w)
 
 
 def hazard(
@@ -89,7 +90,7 @@ def threshold_rule(
         Consumers whose churned-friend share is at least their threshold
         (isolated consumers never qualify).
     """
-    k = adj @ churned.astype(np.float32)
+    k = neighbour_sum(adj, churned)
     frac = np.divide(k, degree, out=np.zeros_like(k), where=degree > 0)
     return (degree > 0) & (frac >= social_threshold)
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from sim.graph_ops import neighbour_sum
+
 
 def media_news(aware_week: np.ndarray, u: np.ndarray, media_reach: float) -> np.ndarray:
     """Consumers who learn of a new incident from the media.
@@ -51,7 +53,7 @@ def network_news(
     """
     if share_prob <= 0 or not sharers.any():
         return np.zeros(aware_week.shape[0], dtype=bool)
-    m = adj @ sharers.astype(np.float32)
+    m = neighbour_sum(adj, sharers)
     p = 1.0 - np.power(np.float32(1.0 - share_prob), m)
     return (aware_week < 0) & (u < p)
 

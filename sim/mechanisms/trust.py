@@ -57,8 +57,10 @@ def ad_trust_update(
     loss = loss + consent_penalty * base_loss * (consent_violation & reached)
     loss = np.clip(loss, 0.0, 1.0)
     ok = reached & ~crossed
-    keep = np.power(1.0 - loss, f, dtype=np.float32)
-    t = trust * keep
-    grow = np.where(ok, 1.0 - np.power(1.0 - gain, f), 0.0)
-    t = t + grow * (1.0 - t)
+    if frequency == 1:
+        keep, grow = 1.0 - loss, gain
+    else:
+        keep, grow = np.power(1.0 - loss, f), 1.0 - np.power(1.0 - gain, f)
+    t = trust * keep.astype(np.float32)
+    t = t + np.where(ok, grow, 0.0).astype(np.float32) * (1.0 - t)
     return np.clip(t, 0.0, 1.0).astype(np.float32)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from sim.graph_ops import neighbour_sum
+
 
 def speakers(
     crossed: np.ndarray,
@@ -82,11 +84,11 @@ def buzz(
         ``(neg_buzz, pos_buzz)`` after this week (float32).
     """
     n = complain.shape[0]
-    neg_in = adj @ complain.astype(np.float32)
+    neg_in = neighbour_sum(adj, complain)
     if n_posts:
         p_seen = 1.0 - np.exp(-n_posts * public_reach / n)
         neg_in = neg_in + (u_public < p_seen)
-    pos_in = adj @ recommend.astype(np.float32)
+    pos_in = neighbour_sum(adj, recommend)
     neg = np.float32(negative_decay) * neg_buzz + neg_in
     pos = np.float32(positive_decay) * pos_buzz + pos_in
     return neg.astype(np.float32), pos.astype(np.float32)

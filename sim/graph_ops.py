@@ -1,0 +1,48 @@
+"""Sparse products over the social network, fast for rare events.
+
+Most weekly signals are rare: complainers, recommenders, recent churners are a
+few percent of consumers. For a symmetric adjacency ``A``, ``(A x)_i`` is the
+sum of ``x_j`` over ``i``'s friends, which equals the sum over the rows ``j``
+with ``x_j != 0`` of row ``j`` scattered into place. Gathering only those rows
+and scattering with ``np.bincount`` costs O(nnz of those rows + n) instead of
+O(nnz(A)); at one million consumers and mean degree 10 that is about 10x
+faster than ``A @ x`` for a 1% signal. Dense signals fall back to ``A @ x``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+DENSE_SHARE = 0.04
+"""Above this share of non-zero entries, use the plain sparse product."""
+
+
+def neighbour_sum(adj: sp.csr_array, x: np.ndarray) -> np.ndarray:
+    """Sum of ``x`` over each consumer's friends: ``adj @ x`` for symmetric ``adj``.
+
+    Args:
+        adj: Symmetric CSR adjacency with unit weights.
+        x: Values per consumer (bool or float).
+
+    Returns:
+        float32 array of length ``n``.
+    """
+    n = adj.shape[0]
+    nz = np.flatnonzero(x)
+    if nz.size == 0:
+        return np.zeros(n, dtype=np.float32)
+    if nz.size > DENSE_SHARE * n:
+        return (adj @ x.astype(np.float32, copy=False)).astype(np.float32, copy=False)
+    indptr = adj.indptr
+    starts = indptr[nz]
+    lengths = (indptr[nz + 1] - starts).astype(np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(n, dtype=np.float32)
+    offsets = np.repeat(starts.astype(np.int64) - np.cumsum(lengths) + lengths, lengths)
+    cols = adj.indices[offsets + np.arange(total)]
+    if x.dtype == bool:
+        return np.bincount(cols, minlength=n).astype(np.float32)
+    w = np.repeat(x[nz].astype(np.float64), lengths)
+    return np.bincount(cols, weights=w, minlength=n).astype(np.float32)
