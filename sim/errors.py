@@ -34,7 +34,7 @@ class Problem:
         val = ""
         if self.value is not None:
             text = repr(self.value)
-            val = f" (got {text if len(text) <= 60 else text[:57] + '...'})"
+            val = f" (got {text if len(text) <= 200 else text[:197] + '...'})"
         return f"{where}{key}{self.message}{val}"
 
 

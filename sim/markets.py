@@ -26,7 +26,7 @@ from typing import Annotated
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from scipy import optimize, special, stats
+from scipy import special
 
 from sim.errors import Problem, ScenarioError
 from sim.scenario_io import builtin_dir, read_toml
@@ -199,12 +199,14 @@ def crossing_share(
     Returns:
         The mixture CDF at ``intrusiveness``.
     """
-    return float(np.sum(shares * stats.beta.cdf(intrusiveness, a, b)))
+    return float(np.sum(shares * special.betainc(a, b, intrusiveness)))
 
 
 def _fit_thresholds(
     shares: np.ndarray, offsets: np.ndarray, targets: list[CrossingTarget], kappa0: float
 ) -> tuple[np.ndarray, np.ndarray]:
+    from scipy import optimize  # imported here: it costs a second at start-up
+
     xs = np.array([t.intrusiveness for t in targets])
     ys = np.array([t.share for t in targets])
 
@@ -223,6 +225,8 @@ def _fit_thresholds(
 
 
 def _fit_disposition(shares: np.ndarray, offsets: np.ndarray, target: float) -> np.ndarray:
+    from scipy import optimize
+
     alpha = optimize.brentq(
         lambda al: float(np.sum(shares * special.expit(al + offsets))) - target,
         -40.0, 40.0, xtol=1e-12,

@@ -70,22 +70,21 @@ def survey_table(model: TrustModel) -> pd.DataFrame:
     return df
 
 
-def summarise(weekly: pd.DataFrame, model: TrustModel) -> dict[str, Any]:
+def summarise(weekly: pd.DataFrame, consumers: int) -> dict[str, Any]:
     """Final KPIs of a run.
 
     Args:
         weekly: The weekly table.
-        model: The finished model.
+        consumers: Population size.
 
     Returns:
         A flat dict of plain Python numbers.
     """
     last = weekly.iloc[-1]
     reached = weekly["reached"].sum()
-    p = model.population
     return {
         "weeks": len(weekly),
-        "consumers": int(p.n),
+        "consumers": int(consumers),
         "customers": int(last["customers"]),
         "retention": float(last["retention"]),
         "churned_cumulative": int(last["churned_cumulative"]),
@@ -148,7 +147,7 @@ def run(
         weekly=weekly,
         consumers=consumers,
         survey=survey_table(model),
-        summary=summarise(weekly, model),
+        summary=summarise(weekly, model.population.n),
         network=model.adjacency,
         scenario=scenario,
         meta=meta,

@@ -61,7 +61,7 @@ def test_run_accepts_a_networkx_graph():
 
 
 def test_run_rejects_graph_of_wrong_size():
-    with pytest.raises(sim.ScenarioError, match="population.size"):
+    with pytest.raises(sim.ScenarioError, match=r"population\.size"):
         sim.run(small(**{"population.size": 10}), network=nx.path_graph(50))
 
 
