@@ -9,6 +9,7 @@ The public API::
     res.weekly, res.consumers, res.survey, res.summary, res.network, res.scenario
 """
 
+from sim.compare import Comparison, compare
 from sim.config import Scenario
 from sim.errors import ScenarioError
 from sim.markets import fit_market, list_markets
@@ -25,12 +26,14 @@ from sim.scenario_io import (
 __version__ = package_version()
 
 __all__ = [
+    "Comparison",
     "ConsumerAgent",
     "RunResult",
     "Scenario",
     "ScenarioError",
     "TrustModel",
     "builtin_dir",
+    "compare",
     "dumps_scenario",
     "fit_market",
     "list_markets",

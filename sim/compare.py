@@ -1,0 +1,391 @@
+"""Comparing two strategies with common random numbers.
+
+:func:`compare` runs strategy A and strategy B on the *same* population,
+network and random draws (same ``run.seed`` and ``run.replicate``; see
+:mod:`sim.rng`), for ``R`` replicates (replicate ``r`` sets
+``run.replicate = r`` on both sides). Because both sides share every draw, the
+paired difference ``B - A`` of a replicate is the strategy's effect on that
+simulated market and not sampling noise; its mean over replicates gets a
+paired, t-based confidence interval.
+
+Example:
+    >>> import sim
+    >>> cmp = sim.compare("scenarios/baseline.toml", "scenarios/transparent_brand.toml",
+    ...                   replicates=5, overrides={"population.size": 2000})  # doctest: +SKIP
+    >>> cmp.table  # one row per metric: a_mean, b_mean, diff, ci_low, ci_high  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.config import Scenario
+from sim.errors import ScenarioError
+from sim.results import run
+from sim.scenario_io import load_scenario, with_overrides
+
+FINAL_METRICS: dict[str, str] = {
+    "retention": "Retention (share of initial customers kept)",
+    "revenue_cumulative": "Revenue over the run",
+    "mean_trust": "Mean trust at the end (all consumers)",
+    "mean_trust_customers": "Mean trust at the end (remaining customers)",
+    "churn_rate": "Churn over the run (share of initial customers)",
+    "crossed_share": "Share of exposures that crossed the line",
+    "complaints": "Complaints to friends over the run",
+}
+"""Final KPIs compared (keys of :attr:`sim.RunResult.summary`) and their meaning."""
+
+WEEKLY_METRICS: tuple[str, ...] = ("retention", "mean_trust", "revenue_cumulative", "customers")
+"""Weekly columns kept for each replicate (for the comparison figure)."""
+
+_SHORT = {
+    "retention": "retention",
+    "revenue_cumulative": "revenue",
+    "mean_trust": "trust (all)",
+    "mean_trust_customers": "trust (customers)",
+    "churn_rate": "churn",
+    "crossed_share": "crossed the line",
+    "complaints": "complaints",
+}
+_FORMATS = {  # value format, difference format, unit of the difference
+    "retention": ("{:.1f}", "{:+.2f}", " pp"),
+    "churn_rate": ("{:.1f}", "{:+.2f}", " pp"),
+    "crossed_share": ("{:.1f}", "{:+.2f}", " pp"),
+    "revenue_cumulative": ("{:,.0f}", "{:+,.0f}", ""),
+    "mean_trust": ("{:.3f}", "{:+.3f}", ""),
+    "mean_trust_customers": ("{:.3f}", "{:+.3f}", ""),
+    "complaints": ("{:,.0f}", "{:+,.1f}", ""),
+}
+
+
+
+def _signed(fmt: str, x: float) -> str:
+    """Format a signed number, writing a value that rounds to zero as ``+0``."""
+    text = fmt.format(x)
+    if text.startswith("-") and not any(c in "123456789" for c in text):
+        text = "+" + text[1:]
+    return text
+
+
+Overrides = Mapping[str, Any] | Iterable[str] | None
+
+
+@dataclass
+class Comparison:
+    """Result of :func:`compare`: tidy tables of strategy B against strategy A.
+
+    Attributes:
+        a: Scenario A as run (replicate 0).
+        b: Scenario B as run (replicate 0), with A's seed.
+        labels: Display names of A and B.
+        replicates: Number of paired replicates.
+        confidence: Confidence level of the intervals.
+        table: One row per final metric: ``metric``, ``a_mean``, ``b_mean``,
+            ``diff`` (mean of ``B - A``), ``diff_sd``, ``ci_low``, ``ci_high``,
+            ``n``. The interval is NaN for a single replicate.
+        per_replicate: One row per (replicate, metric): ``a``, ``b``, ``diff``.
+        weekly: One row per (metric, week): ``a_mean``, ``b_mean``, ``diff``,
+            ``ci_low``, ``ci_high`` over replicates.
+        runs: One row per (side, replicate, week) with :data:`WEEKLY_METRICS`.
+        notes: Remarks about the pairing (e.g. a seed that was aligned).
+    """
+
+    a: Scenario
+    b: Scenario
+    labels: tuple[str, str]
+    replicates: int
+    confidence: float
+    table: pd.DataFrame
+    per_replicate: pd.DataFrame
+    weekly: pd.DataFrame
+    runs: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    def row(self, metric: str) -> pd.Series:
+        """The :attr:`table` row of one metric.
+
+        Args:
+            metric: A key of :data:`FINAL_METRICS`.
+
+        Returns:
+            The row.
+
+        Raises:
+            KeyError: For a metric that was not compared.
+        """
+        hit = self.table[self.table["metric"] == metric]
+        if hit.empty:
+            raise KeyError(f"metric {metric!r} not compared; metrics: {list(FINAL_METRICS)}")
+        return hit.iloc[0]
+
+    def format_table(self) -> str:
+        """The comparison as a plain-text table (what ``trustsim compare`` prints).
+
+        Returns:
+            Several lines: a header, one line per metric, and any notes.
+        """
+        la, lb = self.labels
+        pct = round(100 * self.confidence)
+        head = (f"{lb} (B) vs {la} (A): {self.replicates} paired replicate"
+                f"{'s' if self.replicates != 1 else ''}, same consumers, network and draws")
+        rows = [("metric", "A", "B", "B - A", f"{pct}% CI (paired t)")]
+        for _, r in self.table.iterrows():
+            fmt_v, fmt_d, unit = _FORMATS.get(r["metric"], ("{:,.3f}", "{:+,.3f}", ""))
+            scale = 100.0 if unit == " pp" else 1.0
+            ci = "n/a (1 replicate)" if math.isnan(r["ci_low"]) else (
+                f"[{_signed(fmt_d, scale * r['ci_low'])}, {_signed(fmt_d, scale * r['ci_high'])}]"
+                f"{unit}")
+            rows.append((
+                _SHORT.get(r["metric"], r["metric"]),
+                fmt_v.format(scale * r["a_mean"]) + ("%" if unit else ""),
+                fmt_v.format(scale * r["b_mean"]) + ("%" if unit else ""),
+                _signed(fmt_d, scale * r["diff"]) + unit,
+                ci,
+            ))
+        widths = [max(len(row[i]) for row in rows) for i in range(5)]
+        lines = [head]
+        for k, row in enumerate(rows):
+            lines.append("  " + "  ".join(
+                cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i])
+                for i, cell in enumerate(row)).rstrip())
+            if k == 0:
+                lines.append("  " + "  ".join("-" * w for w in widths))
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def paired_interval(diffs: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Mean of paired differences with a two-sided t-based confidence interval.
+
+    Args:
+        diffs: One difference per replicate.
+        confidence: Confidence level in (0, 1).
+
+    Returns:
+        ``(mean, low, high)``. With fewer than two replicates the bounds are
+        NaN; when every difference is equal the interval has zero width.
+    """
+    d = np.asarray(diffs, dtype=np.float64)
+    n = d.size
+    mean = float(d.mean()) if n else math.nan
+    if n < 2:
+        return mean, math.nan, math.nan
+    sd = float(d.std(ddof=1))
+    if sd == 0.0:
+        return mean, mean, mean
+    half = float(stats.t.ppf(0.5 + confidence / 2.0, n - 1)) * sd / math.sqrt(n)
+    return mean, mean - half, mean + half
+
+
+def _as_scenario(x: Scenario | str | Path, overrides: Overrides) -> Scenario:
+    if isinstance(x, Scenario):
+        return with_overrides(x, overrides) if overrides else x
+    return load_scenario(x, overrides)
+
+
+def _pair(a: Scenario, b: Scenario) -> tuple[Scenario, Scenario, list[str]]:
+    """Align B's seed with A's and check that the two can be paired."""
+    notes: list[str] = []
+    if a.run.weeks != b.run.weeks:
+        raise ScenarioError.one(
+            "run.weeks",
+            f"A and B must simulate the same number of weeks (A: {a.run.weeks}, "
+            f"B: {b.run.weeks}); set it on both, e.g. --set run.weeks={a.run.weeks}",
+        )
+    if b.run.seed != a.run.seed:
+        notes.append(
+            f"B's run.seed {b.run.seed} was replaced by A's {a.run.seed} so that both "
+            "sides share population, network and random draws"
+        )
+        b = with_overrides(b, {"run.seed": a.run.seed})
+    for section in ("population", "network"):
+        if getattr(a, section) != getattr(b, section):
+            notes.append(
+                f"A and B differ in [{section}]: they do not share the same {section}, "
+                "so the difference includes that change, not the strategy alone"
+            )
+    return a, b, notes
+
+
+def _run_one(scenario: Scenario) -> tuple[dict[str, Any], pd.DataFrame]:
+    res = run(scenario)
+    return res.summary, res.weekly[["week", *WEEKLY_METRICS]].copy()
+
+
+def compare(
+    a: Scenario | str | Path,
+    b: Scenario | str | Path,
+    *,
+    replicates: int = 5,
+    confidence: float = 0.95,
+    overrides: Overrides = None,
+    labels: tuple[str, str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    executor: Executor | None = None,
+) -> Comparison:
+    """Compare strategy B against strategy A with common random numbers.
+
+    Both scenarios are run with A's ``run.seed``; replicate ``r`` sets
+    ``run.replicate = r`` on both sides, so each pair shares population,
+    network and every random draw. Differences are ``B - A``.
+
+    Args:
+        a: Scenario A (the reference), or a path to its TOML file.
+        b: Scenario B, or a path.
+        replicates: Number of paired replicates (at least 1; 2 or more for an interval).
+        confidence: Confidence level of the intervals, in (0, 1).
+        overrides: Dotted-key overrides applied to both sides (e.g.
+            ``{"population.size": 2000}``).
+        labels: Display names (default: the scenario names, prefixed ``A:``/``B:``
+            when equal).
+        progress: Optional callback ``progress(runs_done, runs_total)``.
+        executor: Optional :class:`concurrent.futures.Executor` to run the
+            ``2 * replicates`` runs in parallel (results are the same).
+
+    Returns:
+        The comparison's tidy tables.
+
+    Raises:
+        ScenarioError: For invalid scenarios or overrides, or sides that cannot
+            be paired (different ``run.weeks``).
+        ValueError: For ``replicates < 1`` or a confidence outside (0, 1).
+    """
+    if int(replicates) < 1:
+        raise ValueError(f"replicates must be at least 1, got {replicates}")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    replicates = int(replicates)
+    sa, sb, notes = _pair(_as_scenario(a, overrides), _as_scenario(b, overrides))
+    if labels is None:
+        labels = (sa.name, sb.name) if sa.name != sb.name else (f"A: {sa.name}", f"B: {sb.name}")
+
+    tasks = [
+        with_overrides(sc, {"run.replicate": r}) for r in range(replicates) for sc in (sa, sb)
+    ]
+    total = len(tasks)
+    if executor is None:
+        outputs = []
+        for i, sc in enumerate(tasks):
+            outputs.append(_run_one(sc))
+            if progress is not None:
+                progress(i + 1, total)
+    else:
+        outputs = []
+        for i, out in enumerate(executor.map(_run_one, tasks)):
+            outputs.append(out)
+            if progress is not None:
+                progress(i + 1, total)
+
+    rows, frames = [], []
+    for r in range(replicates):
+        (sum_a, wk_a), (sum_b, wk_b) = outputs[2 * r], outputs[2 * r + 1]
+        for metric in FINAL_METRICS:
+            va, vb = float(sum_a[metric]), float(sum_b[metric])
+            rows.append({"replicate": r, "metric": metric, "a": va, "b": vb, "diff": vb - va})
+        for side, wk in (("a", wk_a), ("b", wk_b)):
+            frames.append(wk.assign(side=side, replicate=r))
+    per_rep = pd.DataFrame(rows)
+    runs = pd.concat(frames, ignore_index=True)[["side", "replicate", "week", *WEEKLY_METRICS]]
+
+    table_rows = []
+    for metric, grp in per_rep.groupby("metric", sort=False):
+        mean, lo, hi = paired_interval(grp["diff"].to_numpy(), confidence)
+        table_rows.append({
+            "metric": metric,
+            "a_mean": float(grp["a"].mean()),
+            "b_mean": float(grp["b"].mean()),
+            "diff": mean,
+            "diff_sd": float(grp["diff"].std(ddof=1)) if len(grp) > 1 else math.nan,
+            "ci_low": lo,
+            "ci_high": hi,
+            "n": len(grp),
+        })
+    table = pd.DataFrame(table_rows)
+
+    weekly = _weekly_differences(runs, confidence)
+    table.attrs.update({"a": labels[0], "b": labels[1], "confidence": confidence})
+    return Comparison(sa, sb, labels, replicates, confidence, table, per_rep, weekly, runs, notes)
+
+
+def _weekly_differences(runs: pd.DataFrame, confidence: float) -> pd.DataFrame:
+    """Per-week means of A and B and the paired difference with its interval."""
+    a = runs[runs["side"] == "a"].set_index(["replicate", "week"]).sort_index()
+    b = runs[runs["side"] == "b"].set_index(["replicate", "week"]).sort_index()
+    out = []
+    for metric in WEEKLY_METRICS:
+        va = a[metric].unstack("replicate").to_numpy(dtype=np.float64)  # weeks x replicates
+        vb = b[metric].unstack("replicate").to_numpy(dtype=np.float64)
+        weeks = a[metric].unstack("replicate").index.to_numpy()
+        for i, week in enumerate(weeks):
+            mean, lo, hi = paired_interval(vb[i] - va[i], confidence)
+            out.append({
+                "metric": metric,
+                "week": int(week),
+                "a_mean": float(va[i].mean()),
+                "b_mean": float(vb[i].mean()),
+                "a_min": float(va[i].min()),
+                "a_max": float(va[i].max()),
+                "b_min": float(vb[i].min()),
+                "b_max": float(vb[i].max()),
+                "diff": mean,
+                "ci_low": lo,
+                "ci_high": hi,
+            })
+    return pd.DataFrame(out)
+
+
+def write_comparison(
+    cmp: Comparison, folder: str | Path, *, force: bool = False, figures: bool = True
+) -> list[Path]:
+    """Write a comparison folder: tables, both scenarios, a JSON summary and the figure.
+
+    Files: ``comparison.csv`` (one row per metric), ``per_replicate.csv``,
+    ``weekly.csv``, ``comparison.json``, ``scenario_a.toml``, ``scenario_b.toml``
+    and ``figures/compare.png`` / ``.svg``; each written atomically.
+
+    Args:
+        cmp: The comparison.
+        folder: The folder to create.
+        force: Allow an existing folder.
+        figures: Also draw the comparison figure.
+
+    Returns:
+        Every file written.
+
+    Raises:
+        OutputExistsError: If the folder exists and ``force`` is false.
+    """
+    from sim.output import prepare_output_dir, write_json, write_text, write_with
+    from sim.scenario_io import dumps_scenario
+
+    out = prepare_output_dir(folder, force=force)
+    written = [
+        write_text(out / "scenario_a.toml", dumps_scenario(cmp.a)),
+        write_text(out / "scenario_b.toml", dumps_scenario(cmp.b)),
+    ]
+    for name, df in (("comparison", cmp.table), ("per_replicate", cmp.per_replicate),
+                     ("weekly", cmp.weekly)):
+        written.append(write_with(out / f"{name}.csv", lambda p, d=df: d.to_csv(p, index=False)))
+    written.append(write_json(out / "comparison.json", {
+        "a": cmp.labels[0],
+        "b": cmp.labels[1],
+        "replicates": cmp.replicates,
+        "confidence": cmp.confidence,
+        "difference": "B - A",
+        "metrics": cmp.table.to_dict(orient="records"),
+        "notes": cmp.notes,
+    }))
+    if figures:
+        from sim.report import fig_compare, save_figure
+
+        written += save_figure(fig_compare(cmp), out / "figures", "compare")
+    return written

@@ -1,0 +1,157 @@
+"""Strategy comparisons with common random numbers and paired t intervals."""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.compare import FINAL_METRICS, WEEKLY_METRICS, compare, paired_interval, write_comparison
+from sim.output import OutputExistsError
+
+ROOT = Path(__file__).resolve().parents[1]
+SC = ROOT / "scenarios"
+SMALL = {"population.size": 1500, "run.weeks": 15}
+
+
+def test_identical_strategies_differ_by_exactly_zero():
+    cmp = compare(SC / "baseline.toml", SC / "baseline.toml", replicates=3, overrides=SMALL)
+    assert cmp.labels == ("A: baseline", "B: baseline")
+    assert set(cmp.table["metric"]) == set(FINAL_METRICS)
+    assert (cmp.table["diff"] == 0.0).all()
+    assert (cmp.table["ci_low"] == 0.0).all() and (cmp.table["ci_high"] == 0.0).all()
+    assert (cmp.per_replicate["diff"] == 0.0).all()
+    assert (cmp.weekly["diff"] == 0.0).all()
+    # ... while the replicates themselves do differ (they are not copies of one run)
+    assert cmp.per_replicate.query("metric == 'revenue_cumulative'")["a"].nunique() == 3
+
+
+def test_paired_interval_known_answer():
+    mean, lo, hi = paired_interval(np.array([1.0, 2.0, 3.0]), 0.95)
+    half = 4.30265272975 / math.sqrt(3)  # t(0.975, df=2) * sd / sqrt(n), sd = 1
+    assert mean == 2.0
+    assert lo == pytest.approx(2.0 - half, rel=1e-10)
+    assert hi == pytest.approx(2.0 + half, rel=1e-10)
+    m90, lo90, hi90 = paired_interval(np.array([1.0, 2.0, 3.0]), 0.90)
+    assert m90 == 2.0 and lo < lo90 < hi90 < hi
+
+
+def test_paired_interval_edge_cases():
+    mean, lo, hi = paired_interval(np.array([0.4]))
+    assert mean == 0.4 and math.isnan(lo) and math.isnan(hi)
+    assert paired_interval(np.array([0.5, 0.5, 0.5])) == (0.5, 0.5, 0.5)
+
+
+def test_replicate_r_is_run_replicate_r_on_both_sides():
+    cmp = compare(SC / "escalation_ramp.toml", SC / "transparent_brand.toml", replicates=2,
+                  overrides=SMALL)
+    for r in range(2):
+        for side, path in (("a", "escalation_ramp"), ("b", "transparent_brand")):
+            sc = sim.load_scenario(SC / f"{path}.toml", {**SMALL, "run.replicate": r})
+            res = sim.run(sc)
+            got = cmp.per_replicate.query("replicate == @r").set_index("metric")[side]
+            for metric in FINAL_METRICS:
+                assert got[metric] == pytest.approx(float(res.summary[metric]), abs=0.0)
+            wk = cmp.runs.query("side == @side and replicate == @r")
+            np.testing.assert_array_equal(wk["revenue_cumulative"].to_numpy(),
+                                          res.weekly["revenue_cumulative"].to_numpy())
+
+
+def test_table_is_the_mean_of_paired_differences():
+    cmp = compare(SC / "escalation_ramp.toml", SC / "transparent_brand.toml", replicates=4,
+                  overrides=SMALL)
+    for metric in FINAL_METRICS:
+        d = cmp.per_replicate.query("metric == @metric")
+        row = cmp.row(metric)
+        assert row["diff"] == pytest.approx((d["b"] - d["a"]).mean(), rel=1e-12, abs=1e-12)
+        assert row["n"] == 4
+        assert row["ci_low"] <= row["diff"] <= row["ci_high"]
+    # transparency and value exchange help on the same consumers
+    assert cmp.row("mean_trust")["ci_low"] > 0
+    assert cmp.row("revenue_cumulative")["diff"] > 0
+    with pytest.raises(KeyError):
+        cmp.row("happiness")
+
+
+def test_common_random_numbers_make_the_difference_precise():
+    """Paired differences vary far less than the runs themselves."""
+    cmp = compare(SC / "baseline.toml", SC / "transparent_brand.toml", replicates=5,
+                  overrides=SMALL)
+    rev = cmp.per_replicate.query("metric == 'revenue_cumulative'")
+    assert rev["diff"].std() < rev["a"].std()
+
+
+def test_b_seed_is_aligned_with_a(tmp_path):
+    other = tmp_path / "other.toml"
+    other.write_text(f'extends = "{SC / "baseline.toml"}"\n[run]\nseed = 99\n')
+    cmp = compare(SC / "baseline.toml", other, replicates=1, overrides=SMALL)
+    assert cmp.b.run.seed == cmp.a.run.seed == 20201
+    assert any("seed" in n for n in cmp.notes)
+    assert (cmp.table["diff"] == 0.0).all()  # same strategy once the seed is shared
+    assert math.isnan(cmp.table["ci_low"].iloc[0])
+
+
+def test_population_difference_is_noted():
+    a = sim.load_scenario(SC / "baseline.toml", SMALL)
+    b = sim.with_overrides(a, {"population.initial_trust": 0.7})
+    cmp = compare(a, b, replicates=1)
+    assert any("[population]" in n for n in cmp.notes)
+
+
+def test_unpairable_and_bad_arguments():
+    a = sim.load_scenario(SC / "baseline.toml", SMALL)
+    b = sim.with_overrides(a, {"run.weeks": 10})
+    with pytest.raises(sim.ScenarioError, match=r"run\.weeks"):
+        compare(a, b)
+    with pytest.raises(ValueError, match="replicates"):
+        compare(a, a, replicates=0)
+    with pytest.raises(ValueError, match="confidence"):
+        compare(a, a, confidence=1.0)
+
+
+def test_executor_gives_the_same_result_and_progress_is_reported():
+    calls = []
+    seq = compare(SC / "baseline.toml", SC / "consent_first.toml", replicates=2,
+                  overrides=SMALL, progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    with ThreadPoolExecutor(2) as ex:
+        par = compare(SC / "baseline.toml", SC / "consent_first.toml", replicates=2,
+                      overrides=SMALL, executor=ex)
+    pd.testing.assert_frame_equal(seq.table, par.table, check_exact=True)
+    pd.testing.assert_frame_equal(seq.weekly, par.weekly, check_exact=True)
+
+
+def test_weekly_table_shape():
+    a = sim.load_scenario(SC / "baseline.toml", SMALL)
+    b = sim.load_scenario(SC / "data_breach.toml", {**SMALL, "incidents.events.0.week": 5})
+    cmp = compare(a, b, replicates=2)
+    assert set(cmp.weekly["metric"]) == set(WEEKLY_METRICS)
+    assert len(cmp.weekly) == len(WEEKLY_METRICS) * 15
+    ret = cmp.weekly.query("metric == 'retention'").sort_values("week")
+    assert (ret["diff"].iloc[:5] == 0).all()  # identical until the breach
+    assert ret["diff"].iloc[-1] < 0  # the breach costs customers
+    assert (ret["a_min"] <= ret["a_mean"]).all() and (ret["a_mean"] <= ret["a_max"]).all()
+
+
+def test_format_and_write(tmp_path):
+    cmp = compare(SC / "baseline.toml", SC / "adaptive_backoff.toml", replicates=2,
+                  overrides=SMALL)
+    text = cmp.format_table()
+    assert text.splitlines()[0].startswith("adaptive_backoff (B) vs baseline (A): 2 paired")
+    for word in ("retention", "revenue", "trust (all)", "95% CI", " pp"):
+        assert word in text
+    out = tmp_path / "cmp"
+    written = write_comparison(cmp, out, figures=False)
+    assert {p.name for p in written} == {"scenario_a.toml", "scenario_b.toml", "comparison.csv",
+                                         "per_replicate.csv", "weekly.csv", "comparison.json"}
+    back = pd.read_csv(out / "comparison.csv")
+    np.testing.assert_allclose(back["diff"], cmp.table["diff"], rtol=1e-12)
+    assert sim.load_scenario(out / "scenario_b.toml") == cmp.b
+    with pytest.raises(OutputExistsError):
+        write_comparison(cmp, out, figures=False)
+    write_comparison(cmp, out, figures=False, force=True)
