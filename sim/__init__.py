@@ -22,6 +22,8 @@ from sim.scenario_io import (
     scenario_from_dict,
     with_overrides,
 )
+from sim.sweep import load_spec, run_sweep
+from sim.sweep.analyze import analyze_sweep, load_sweep
 
 __version__ = package_version()
 
@@ -32,13 +34,17 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "TrustModel",
+    "analyze_sweep",
     "builtin_dir",
     "compare",
     "dumps_scenario",
     "fit_market",
     "list_markets",
     "load_scenario",
+    "load_spec",
+    "load_sweep",
     "run",
+    "run_sweep",
     "scenario_from_dict",
     "with_overrides",
 ]

@@ -26,7 +26,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.config import Scenario
 from sim.errors import ScenarioError
@@ -182,6 +181,8 @@ def paired_interval(diffs: np.ndarray, confidence: float = 0.95) -> tuple[float,
     sd = float(d.std(ddof=1))
     if sd == 0.0:
         return mean, mean, mean
+    from scipy import stats  # lazy: scipy.stats costs about a second to import
+
     half = float(stats.t.ppf(0.5 + confidence / 2.0, n - 1)) * sd / math.sqrt(n)
     return mean, mean - half, mean + half
 

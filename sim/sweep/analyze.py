@@ -1,0 +1,365 @@
+"""Analysis of a finished sweep: point means, Sobol, Morris and RBD-FAST indices.
+
+Replicates of a point are averaged before the indices are estimated (with
+common random numbers they share random streams, so the average removes
+noise without adding it between points). Indices come from SALib with
+bootstrap confidence intervals (95% by default, resampling seeded from the
+sweep's root seed, so the analysis is reproducible):
+
+* Sobol (Saltelli) designs: first-order ``S1`` and total ``ST`` indices
+  (``S2`` too if the design has second order);
+* Morris designs: ``mu``, ``mu_star`` (with its interval) and ``sigma``, in
+  KPI units per full range of the factor (factors are sampled on the unit
+  interval);
+* Latin hypercube designs: first-order ``S1`` by RBD-FAST (Tarantola et al.
+  2006), which works on any sample;
+* every design: the mean, standard deviation and 95% interval of each KPI
+  per point (``points.csv``), the table behind grid heatmaps and curves.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.output import write_with
+from sim.sweep import store
+from sim.sweep.errors import SweepError
+from sim.sweep.spec import SweepSpec
+
+ANALYSIS = "analysis"
+"""Sub-folder of a sweep folder that the analysis writes."""
+
+
+@dataclass
+class Sweep:
+    """A sweep folder, loaded.
+
+    Attributes:
+        out: The folder.
+        spec: The sweep that ran.
+        design: One row per point.
+        results: One row per finished run, sorted by ``run_id``.
+        failures: One row per failed run.
+        manifest: Status and provenance.
+    """
+
+    out: Path
+    spec: SweepSpec
+    design: pd.DataFrame
+    results: pd.DataFrame
+    failures: pd.DataFrame
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+def load_sweep(out: str | Path) -> Sweep:
+    """Load a sweep folder written by :func:`sim.sweep.run_sweep`.
+
+    Args:
+        out: The folder.
+
+    Returns:
+        The loaded sweep.
+
+    Raises:
+        SweepError: If it is not a sweep folder or has no results yet.
+    """
+    p = Path(out)
+    if not p.is_dir():
+        raise SweepError(f"sweep folder not found: {p}")
+    spec = store.load_spec_from_folder(p)
+    res_path = p / f"{store.RESULTS}.parquet"
+    if not res_path.is_file():
+        raise SweepError(
+            f"{p} has no {res_path.name} yet (the sweep did not finish); "
+            "finish it with `trustsim sweep SPEC --out DIR --resume`"
+        )
+    fail_path = p / store.FAILURES_TABLE
+    failures = pd.read_parquet(fail_path) if fail_path.is_file() else pd.DataFrame()
+    return Sweep(
+        out=p,
+        spec=spec,
+        design=pd.read_parquet(p / store.DESIGN),
+        results=pd.read_parquet(res_path),
+        failures=failures,
+        manifest=store.read_manifest(p) or {},
+    )
+
+
+def _kpis(sweep: Sweep, kpis: Sequence[str] | None) -> list[str]:
+    names = list(kpis) if kpis else list(sweep.spec.kpis)
+    if not names:  # function model without declared KPIs: every numeric output
+        skip = set(store.RESERVED_COLUMNS) | set(sweep.spec.factor_names)
+        names = [c for c in sweep.results.columns
+                 if c not in skip and pd.api.types.is_numeric_dtype(sweep.results[c])]
+    missing = [k for k in names if k not in sweep.results.columns]
+    if missing:
+        raise SweepError(f"KPI not in the results of {sweep.out}: {', '.join(missing)}; "
+                         f"available: {', '.join(map(str, sweep.results.columns))}")
+    return names
+
+
+def point_summary(sweep: Sweep, kpis: Sequence[str] | None = None) -> pd.DataFrame:
+    """Mean, spread and 95% interval of each KPI per design point.
+
+    Args:
+        sweep: The loaded sweep.
+        kpis: KPIs (default: the spec's).
+
+    Returns:
+        One row per point with factor values, ``n`` (finished replicates) and
+        for each KPI ``<kpi>_mean``, ``<kpi>_sd``, ``<kpi>_lo``, ``<kpi>_hi``
+        (normal 95% interval of the mean; equal to the mean when ``n = 1``).
+    """
+    names = _kpis(sweep, kpis)
+    g = sweep.results.groupby("point", sort=True)
+    out = sweep.design[["point", *sweep.spec.factor_names]].set_index("point")
+    out = out.join(g.size().rename("n"), how="left")
+    out["n"] = out["n"].fillna(0).astype(np.int64)
+    for k in names:
+        mean = g[k].mean()
+        sd = g[k].std(ddof=1)
+        half = 1.96 * (sd / np.sqrt(g[k].count())).fillna(0.0)
+        out[f"{k}_mean"] = mean
+        out[f"{k}_sd"] = sd
+        out[f"{k}_lo"] = mean - half
+        out[f"{k}_hi"] = mean + half
+    return out.reset_index()
+
+
+def _complete_means(sweep: Sweep, kpi: str) -> np.ndarray:
+    """KPI means per point in point order; every point must have a run."""
+    means = sweep.results.groupby("point")[kpi].mean()
+    n = len(sweep.design)
+    missing = sorted(set(range(n)) - set(means.index.tolist()))
+    if missing:
+        raise SweepError(
+            f"{len(missing)} of {n} design points have no finished run (first: point "
+            f"{missing[0]}), so the indices cannot be estimated; see failures.parquet, fix "
+            "the cause and rerun the sweep with --resume to retry the failed runs"
+        )
+    return means.reindex(range(n)).to_numpy(dtype=np.float64)
+
+
+def _unit_matrix(sweep: Sweep) -> np.ndarray:
+    cols = [f"u_{n}" for n in sweep.spec.factor_names]
+    return sweep.design[cols].to_numpy(dtype=np.float64)
+
+
+def _tidy(sweep: Sweep, kpi: str, res: dict[str, Any], keys: Sequence[str]) -> pd.DataFrame:
+    roles = {f.name: f.role for f in sweep.spec.factors}
+    df = pd.DataFrame({k: np.asarray(res[k], dtype=np.float64) for k in keys})
+    df.insert(0, "factor", sweep.spec.factor_names)
+    df.insert(0, "kpi", kpi)
+    df.insert(2, "role", [roles[n] for n in sweep.spec.factor_names])
+    return df
+
+
+def sobol_indices(
+    sweep: Sweep, kpis: Sequence[str] | None = None, num_resamples: int = 1000,
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """Sobol first-order and total indices per KPI (Sobol designs).
+
+    Args:
+        sweep: The loaded sweep.
+        kpis: KPIs (default: the spec's).
+        num_resamples: Bootstrap resamples for the intervals.
+        conf_level: Confidence level of the intervals.
+
+    Returns:
+        Tidy table: ``kpi, factor, role, S1, S1_conf, ST, ST_conf`` (half-widths
+        of the intervals). A KPI that does not vary gets NaN indices.
+
+    Raises:
+        SweepError: If the design is not Sobol or points are missing.
+    """
+    from SALib.analyze import sobol
+
+    spec = sweep.spec
+    if spec.design.kind != "sobol":
+        raise SweepError(f"Sobol indices need a sobol design; this sweep is {spec.design.kind}")
+    rows = []
+    for k in _kpis(sweep, kpis):
+        y = _complete_means(sweep, k)
+        if np.nanstd(y) == 0 or not np.all(np.isfinite(y)):
+            res = {key: [np.nan] * len(spec.factors) for key in ("S1", "S1_conf", "ST", "ST_conf")}
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                res = sobol.analyze(
+                    spec.problem(), y, calc_second_order=spec.design.second_order,
+                    num_resamples=num_resamples, conf_level=conf_level, seed=spec.seed,
+                )
+        rows.append(_tidy(sweep, k, res, ("S1", "S1_conf", "ST", "ST_conf")))
+    return pd.concat(rows, ignore_index=True)
+
+
+def morris_indices(
+    sweep: Sweep, kpis: Sequence[str] | None = None, num_resamples: int = 1000,
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """Morris elementary-effect statistics per KPI (Morris designs).
+
+    Args:
+        sweep: The loaded sweep.
+        kpis: KPIs (default: the spec's).
+        num_resamples: Bootstrap resamples for the ``mu_star`` interval.
+        conf_level: Confidence level.
+
+    Returns:
+        Tidy table: ``kpi, factor, role, mu, mu_star, mu_star_conf, sigma`` in
+        KPI units per full factor range.
+
+    Raises:
+        SweepError: If the design is not Morris or points are missing.
+    """
+    from SALib.analyze import morris
+
+    spec = sweep.spec
+    if spec.design.kind != "morris":
+        raise SweepError(f"Morris indices need a morris design; this sweep is {spec.design.kind}")
+    x = _unit_matrix(sweep)
+    rows = []
+    for k in _kpis(sweep, kpis):
+        y = _complete_means(sweep, k)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            res = morris.analyze(
+                spec.problem(), x, y, num_resamples=num_resamples, conf_level=conf_level,
+                num_levels=spec.design.levels, seed=spec.seed,
+            )
+        rows.append(_tidy(sweep, k, res, ("mu", "mu_star", "mu_star_conf", "sigma")))
+    return pd.concat(rows, ignore_index=True)
+
+
+def rbd_fast_indices(
+    sweep: Sweep, kpis: Sequence[str] | None = None, num_resamples: int = 200,
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """RBD-FAST first-order indices per KPI (Latin hypercube designs).
+
+    Args:
+        sweep: The loaded sweep.
+        kpis: KPIs (default: the spec's).
+        num_resamples: Bootstrap resamples.
+        conf_level: Confidence level.
+
+    Returns:
+        Tidy table: ``kpi, factor, role, S1, S1_conf``.
+
+    Raises:
+        SweepError: If the design is not LHS or points are missing.
+    """
+    from SALib.analyze import rbd_fast
+
+    spec = sweep.spec
+    if spec.design.kind != "lhs":
+        raise SweepError(f"RBD-FAST indices need an lhs design; this sweep is "
+                         f"{spec.design.kind}")
+    x = _unit_matrix(sweep)
+    rows = []
+    for k in _kpis(sweep, kpis):
+        y = _complete_means(sweep, k)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            res = rbd_fast.analyze(spec.problem(), x, y, num_resamples=num_resamples,
+                                   conf_level=conf_level, seed=spec.seed)
+        rows.append(_tidy(sweep, k, res, ("S1", "S1_conf")))
+    return pd.concat(rows, ignore_index=True)
+
+
+INDEX_METHODS = {"sobol": sobol_indices, "morris": morris_indices, "lhs": rbd_fast_indices}
+"""Index estimator per design kind (grids have none: see their point table)."""
+
+
+@dataclass
+class Analysis:
+    """What :func:`analyze_sweep` produced.
+
+    Attributes:
+        sweep: The loaded sweep.
+        points: Per-point KPI summary.
+        indices: Sensitivity indices (None for grids).
+        method: ``"sobol"``, ``"morris"``, ``"rbd_fast"`` or ``""`` (grids).
+        files: Tables and figures written.
+    """
+
+    sweep: Sweep
+    points: pd.DataFrame
+    indices: pd.DataFrame | None
+    method: str
+    files: list[Path] = field(default_factory=list)
+
+    def format(self) -> str:
+        """A short plain-text report for the terminal."""
+        sp = self.sweep.spec
+        lines = [
+            f"sweep {sp.name}: {sp.design.kind} design, {len(self.sweep.design)} points x "
+            f"{sp.replicates} replicates; {len(self.sweep.results)} runs finished, "
+            f"{len(self.sweep.failures)} failed",
+        ]
+        if self.indices is not None:
+            cols = [c for c in self.indices.columns if c not in ("kpi", "role")]
+            for k, df in self.indices.groupby("kpi", sort=False):
+                lines.append(f"\n{self.method} indices for {k}:")
+                lines.append(df[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        else:
+            means = [c for c in self.points.columns if c.endswith("_mean")]
+            show = self.points[[*sp.factor_names, *means]]
+            lines.append("\nmean KPIs per point:")
+            lines.append(show.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        lines.append(f"\nwritten: {self.files[0].parent if self.files else ''}")
+        return "\n".join(lines)
+
+
+def analyze_sweep(
+    out: str | Path,
+    kpis: Sequence[str] | None = None,
+    figures: bool = True,
+    formats: Sequence[str] = ("png", "svg"),
+) -> Analysis:
+    """Analyse a finished sweep and write tables and figures to ``<out>/analysis``.
+
+    Args:
+        out: The sweep folder.
+        kpis: KPIs (default: the spec's).
+        figures: Also draw figures (see :mod:`sim.sweep.figures`).
+        formats: Figure file formats.
+
+    Returns:
+        The analysis.
+
+    Raises:
+        SweepError: If the folder is not a finished sweep or indices cannot be estimated.
+    """
+    sweep = load_sweep(out)
+    names = _kpis(sweep, kpis)
+    folder = sweep.out / ANALYSIS
+    folder.mkdir(exist_ok=True)
+    points = point_summary(sweep, names)
+    files = [write_with(folder / "points.csv", lambda p: points.to_csv(p, index=False))]
+    indices = None
+    method = ""
+    kind = sweep.spec.design.kind
+    if kind in INDEX_METHODS:
+        indices = INDEX_METHODS[kind](sweep, names)
+        method = "rbd_fast" if kind == "lhs" else kind
+        files.append(write_with(folder / f"{method}.csv",
+                                lambda p: indices.to_csv(p, index=False)))
+    meta = {"kpis": names, "method": method, **store.provenance(sweep.spec)}
+    files.append(write_with(folder / "analysis.json",
+                            lambda p: p.write_text(json.dumps(meta, indent=1) + "\n")))
+    result = Analysis(sweep, points, indices, method, files)
+    if figures:
+        from sim.sweep.figures import draw_all
+
+        files += draw_all(result, folder / "figures", formats)
+    return result

@@ -1,0 +1,363 @@
+"""The sweep folder: one file per finished run, and the tables assembled from them.
+
+Layout::
+
+    manifest.json        status, fingerprint, counts, provenance
+    spec.json            the resolved sweep (base scenario included): what ran
+    sweep.toml           a copy of the sweep file as given
+    design.parquet       one row per design point (unit coordinates and values)
+    runs/run_000012.json             a finished run: identity, seed, factors, KPIs
+    runs/run_000012.weekly.parquet   its weekly table (with ``--weekly``)
+    failures/run_000012.json         a run that raised: error and traceback
+    results.parquet, results.csv     one row per finished run, sorted by run_id
+    failures.parquet                 one row per failed run (if any)
+    timings.parquet                  seconds inside each run, and where it ran
+    weekly.parquet                   every run's weekly table (with ``--weekly``)
+
+Every file is written to a temporary name in its folder and moved into place
+with :func:`os.replace`, so a crash leaves the old file, the new one or none.
+A run record is only taken as finished if it parses, is ``ok``, and carries
+the sweep's fingerprint and its run's seed; anything else is run again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.output import write_text, write_with
+from sim.results import package_version
+from sim.sweep.errors import SweepError
+from sim.sweep.spec import RESERVED_COLUMNS, SweepSpec, spec_from_dict
+
+RUNS = "runs"
+FAILURES = "failures"
+MANIFEST = "manifest.json"
+SPEC = "spec.json"
+SOURCE = "sweep.toml"
+DESIGN = "design.parquet"
+RESULTS = "results"
+FAILURES_TABLE = "failures.parquet"
+TIMINGS = "timings.parquet"
+WEEKLY = "weekly.parquet"
+
+
+def run_path(out: str | Path, run_id: int) -> Path:
+    """File of a finished run."""
+    return Path(out) / RUNS / f"run_{run_id:06d}.json"
+
+
+def weekly_path(out: str | Path, run_id: int) -> Path:
+    """Weekly table of a finished run."""
+    return Path(out) / RUNS / f"run_{run_id:06d}.weekly.parquet"
+
+
+def failure_path(out: str | Path, run_id: int) -> Path:
+    """File of a failed run."""
+    return Path(out) / FAILURES / f"run_{run_id:06d}.json"
+
+
+def now() -> str:
+    """Current UTC time, ISO format, seconds."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _dump(path: Path, data: Any) -> None:
+    text = json.dumps(data, indent=1, allow_nan=True, default=_default)
+    write_text(path, text + "\n")
+
+
+def _default(obj: Any) -> Any:
+    if hasattr(obj, "item"):
+        return obj.item()
+    raise TypeError(f"not JSON-serialisable: {type(obj).__name__}")
+
+
+def write_record(out: str | Path, record: Mapping[str, Any], weekly: pd.DataFrame | None) -> None:
+    """Save one finished or failed run, atomically.
+
+    The weekly table (if any) is written before the record, so a record's
+    presence implies its weekly table is complete.
+
+    Args:
+        out: The sweep folder.
+        record: The run record (``status`` is ``"ok"`` or ``"failed"``).
+        weekly: The run's weekly table, or None.
+    """
+    rid = int(record["run_id"])
+    if record["status"] == "ok":
+        if weekly is not None:
+            write_with(weekly_path(out, rid), lambda p: weekly.to_parquet(p, index=False))
+        _dump(run_path(out, rid), dict(record))
+        with contextlib.suppress(FileNotFoundError):
+            failure_path(out, rid).unlink()
+    else:
+        _dump(failure_path(out, rid), dict(record))
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _valid(rec: dict[str, Any] | None, fingerprint: str, seeds: Mapping[int, int]) -> bool:
+    if rec is None:
+        return False
+    rid = rec.get("run_id")
+    return (
+        isinstance(rid, int)
+        and rec.get("fingerprint") == fingerprint
+        and rid in seeds
+        and rec.get("seed") == seeds[rid]
+    )
+
+
+def read_records(
+    out: str | Path, fingerprint: str, seeds: Mapping[int, int], weekly: bool = False
+) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
+    """Read the saved runs of a sweep folder.
+
+    Args:
+        out: The sweep folder.
+        fingerprint: The sweep's fingerprint; records of another sweep are ignored.
+        seeds: Expected seed per run id; records with another seed are ignored.
+        weekly: Count a run as finished only if its weekly table exists too.
+
+    Returns:
+        ``(finished, failed)``: records by run id. A run that finished is not
+        also listed as failed.
+    """
+    ok: dict[int, dict[str, Any]] = {}
+    bad: dict[int, dict[str, Any]] = {}
+    for path in sorted((Path(out) / RUNS).glob("run_*.json")):
+        rec = _read_json(path)
+        if _valid(rec, fingerprint, seeds) and rec is not None and rec.get("status") == "ok":
+            rid = rec["run_id"]
+            if path.name == run_path(out, rid).name and (
+                not weekly or weekly_path(out, rid).is_file()
+            ):
+                ok[rid] = rec
+    for path in sorted((Path(out) / FAILURES).glob("run_*.json")):
+        rec = _read_json(path)
+        if _valid(rec, fingerprint, seeds) and rec is not None and rec["run_id"] not in ok:
+            bad[rec["run_id"]] = rec
+    return ok, bad
+
+
+def clean_temp(out: str | Path) -> int:
+    """Remove temporary files left by an interrupted write.
+
+    Args:
+        out: The sweep folder.
+
+    Returns:
+        Number of files removed.
+    """
+    n = 0
+    for sub in ("", RUNS, FAILURES):
+        folder = Path(out) / sub
+        if folder.is_dir():
+            for p in folder.glob(".*.tmp"):
+                with contextlib.suppress(OSError):
+                    p.unlink()
+                    n += 1
+    return n
+
+
+def read_manifest(out: str | Path) -> dict[str, Any] | None:
+    """The folder's manifest, or None if there is none."""
+    return _read_json(Path(out) / MANIFEST)
+
+
+def write_manifest(out: str | Path, **fields: Any) -> dict[str, Any]:
+    """Update the manifest with ``fields`` (atomically).
+
+    Args:
+        out: The sweep folder.
+        **fields: Keys to set.
+
+    Returns:
+        The new manifest.
+    """
+    data = read_manifest(out) or {}
+    data.update(fields)
+    data["updated"] = now()
+    _dump(Path(out) / MANIFEST, data)
+    return data
+
+
+def prepare_folder(
+    out: str | Path, spec: SweepSpec, design: pd.DataFrame, resume: bool
+) -> pd.DataFrame:
+    """Create or reopen a sweep folder.
+
+    A new sweep needs a folder that does not exist or is empty. Resuming needs
+    the folder of the same sweep (same fingerprint); its saved design is used.
+    Resuming where there is nothing yet starts the sweep.
+
+    Args:
+        out: The folder.
+        spec: The sweep.
+        design: The freshly built design table.
+        resume: Whether to continue a sweep started earlier.
+
+    Returns:
+        The design to run (the saved one when resuming).
+
+    Raises:
+        SweepError: If the folder holds something else, or a different sweep.
+    """
+    p = Path(out)
+    if p.exists() and not p.is_dir():
+        raise SweepError(f"sweep output path exists and is not a folder: {p}")
+    manifest = read_manifest(p)
+    busy = p.is_dir() and any(p.iterdir())
+    if manifest is not None and resume:
+        if manifest.get("fingerprint") != spec.fingerprint():
+            raise SweepError(
+                f"{p} holds a different sweep (the spec, its base scenario or the design changed "
+                "since it started); choose another --out, or restore the original spec to resume"
+            )
+        clean_temp(p)
+        return pd.read_parquet(p / DESIGN)
+    if busy:
+        what = "a sweep" if manifest is not None else "other files"
+        hint = " (pass --resume to continue it)" if manifest is not None else ""
+        raise SweepError(f"output folder {p} already holds {what}; choose another --out{hint}")
+    p.mkdir(parents=True, exist_ok=True)
+    (p / RUNS).mkdir(exist_ok=True)
+    (p / FAILURES).mkdir(exist_ok=True)
+    _dump(p / SPEC, spec.to_dict())
+    if spec.source is not None:
+        write_text(p / SOURCE, spec.source)
+    write_with(p / DESIGN, lambda q: design.to_parquet(q, index=False))
+    write_manifest(
+        p,
+        name=spec.name,
+        fingerprint=spec.fingerprint(),
+        version=package_version(),
+        created=now(),
+        status="created",
+        model=spec.model,
+        design=spec.design.kind,
+        seed=spec.seed,
+        replicates=spec.replicates,
+        points=len(design),
+        runs=len(design) * spec.replicates,
+        spec_file=spec.path,
+    )
+    return design
+
+
+def load_spec_from_folder(out: str | Path) -> SweepSpec:
+    """The sweep that ran in a folder (from its ``spec.json``).
+
+    Args:
+        out: The sweep folder.
+
+    Returns:
+        The spec.
+
+    Raises:
+        SweepError: If the folder is not a sweep folder.
+    """
+    p = Path(out)
+    data = _read_json(p / SPEC)
+    if data is None or not (p / DESIGN).is_file():
+        raise SweepError(f"{p} is not a sweep folder (no {SPEC} / {DESIGN}); "
+                         "run `trustsim sweep SPEC --out DIR` first")
+    return spec_from_dict(data, file=str(p / SPEC))
+
+
+def provenance(spec: SweepSpec) -> dict[str, Any]:
+    """Metadata stored with every table of a sweep."""
+    return {
+        "sweep": spec.name,
+        "root_seed": spec.seed,
+        "fingerprint": spec.fingerprint(),
+        "design": spec.design.kind,
+        "replicates": spec.replicates,
+        "common_random_numbers": spec.common_random_numbers,
+        "model": spec.model,
+        "version": package_version(),
+    }
+
+
+def _identity_frame(
+    recs: Iterable[Mapping[str, Any]], design: pd.DataFrame, spec: SweepSpec
+) -> pd.DataFrame:
+    recs = list(recs)
+    ident = pd.DataFrame(
+        {c: pd.Series([r[c] for r in recs], dtype="int64") for c in RESERVED_COLUMNS}
+    )
+    fac = design.set_index("point").loc[ident["point"], spec.factor_names].reset_index(drop=True)
+    return pd.concat([ident, fac], axis=1)
+
+
+def assemble(
+    out: str | Path, spec: SweepSpec, design: pd.DataFrame, seeds: Mapping[int, int],
+    weekly: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Build and write the sweep's tables from its run files.
+
+    Args:
+        out: The sweep folder.
+        spec: The sweep.
+        design: Its design table.
+        seeds: Seed per run id.
+        weekly: Also concatenate the weekly tables into ``weekly.parquet``.
+
+    Returns:
+        ``(results, failures, timings)``; each sorted by ``run_id``.
+    """
+    p = Path(out)
+    ok, bad = read_records(p, spec.fingerprint(), seeds, weekly=weekly)
+    meta = provenance(spec)
+    recs = [ok[k] for k in sorted(ok)]
+    results = _identity_frame(recs, design, spec)
+    kpis = pd.DataFrame.from_records([r["kpis"] for r in recs], index=results.index)
+    results = pd.concat([results, kpis], axis=1)
+    results.attrs.update(meta)
+    write_with(p / f"{RESULTS}.parquet", lambda q: results.to_parquet(q, index=False))
+    write_with(p / f"{RESULTS}.csv", lambda q: results.to_csv(q, index=False))
+
+    frecs = [bad[k] for k in sorted(bad)]
+    failures = _identity_frame(frecs, design, spec)
+    failures["error"] = pd.Series([r.get("error", "") for r in frecs], dtype="str")
+    failures["traceback"] = pd.Series([r.get("traceback", "") for r in frecs], dtype="str")
+    failures.attrs.update(meta)
+    if frecs:
+        write_with(p / FAILURES_TABLE, lambda q: failures.to_parquet(q, index=False))
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            (p / FAILURES_TABLE).unlink()
+
+    timings = pd.DataFrame(
+        {
+            "run_id": pd.Series([r["run_id"] for r in recs], dtype="int64"),
+            "elapsed_s": pd.Series([r.get("elapsed_s", float("nan")) for r in recs],
+                                   dtype="float64"),
+            "worker": pd.Series([r.get("worker", "") for r in recs], dtype="str"),
+        }
+    )
+    write_with(p / TIMINGS, lambda q: timings.to_parquet(q, index=False))
+
+    if weekly:
+        parts = []
+        for i, r in enumerate(recs):
+            wk = pd.read_parquet(weekly_path(p, r["run_id"]))
+            ident = results.iloc[[i] * len(wk), : len(RESERVED_COLUMNS) + len(spec.factors)]
+            parts.append(pd.concat([ident.reset_index(drop=True), wk], axis=1))
+        table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        table.attrs.update(meta)
+        write_with(p / WEEKLY, lambda q: table.to_parquet(q, index=False))
+    return results, failures, timings

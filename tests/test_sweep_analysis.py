@@ -1,0 +1,176 @@
+"""Sensitivity analysis through the sweep machinery, against known answers; figures."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.sweep import SweepError, run_sweep
+from sim.sweep.analyze import analyze_sweep, load_sweep, sobol_indices
+from sim.sweep.cli import add_parsers
+from sim.sweep.runners import RunTask
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+PI = math.pi
+
+
+def linear(task: RunTask) -> dict[str, float]:
+    """Return y = 3 a - 2 b + 0 c: elementary effects per full range are 3, -4 and 0."""
+    v = task.values
+    return {"y": 3.0 * v["a"] - 2.0 * v["b"] + 0.0 * v["c"]}
+
+
+def broken_ishigami(task: RunTask) -> dict[str, float]:
+    if task.point == 7:
+        raise RuntimeError("solver diverged")
+    from sim.sweep.runners import ishigami
+
+    return ishigami(task)
+
+
+def cli(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="trustsim")
+    add_parsers(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def ishigami_spec(tmp_path: Path, samples: int, fn: str = "sim.sweep.runners:ishigami") -> Path:
+    p = tmp_path / "ishigami.toml"
+    factors = "".join(
+        f'\n[[factors]]\nkey = "x{i}"\nrole = "uncertainty"\nrange = [{-PI!r}, {PI!r}]\n'
+        for i in (1, 2, 3)
+    )
+    p.write_text(f"""
+name = "ishigami"
+seed = 12345
+kpis = ["y"]
+[model]
+function = "{fn}"
+[design]
+kind = "sobol"
+samples = {samples}
+{factors}""")
+    return p
+
+
+def linear_spec(tmp_path: Path, kind: str, samples: int) -> Path:
+    p = tmp_path / f"linear_{kind}.toml"
+    p.write_text(f"""
+name = "linear_{kind}"
+seed = 99
+kpis = ["y"]
+[model]
+function = "test_sweep_analysis:linear"
+[design]
+kind = "{kind}"
+samples = {samples}
+[[factors]]
+key = "a"
+role = "lever"
+range = [0.0, 1.0]
+[[factors]]
+key = "b"
+role = "uncertainty"
+range = [0.0, 2.0]
+[[factors]]
+key = "c"
+role = "uncertainty"
+range = [0.0, 1.0]
+""")
+    return p
+
+
+def test_ishigami_sobol_indices_through_the_sweep(tmp_path: Path) -> None:
+    """The published indices of the Ishigami function (a = 7, b = 0.1)."""
+    res = run_sweep(ishigami_spec(tmp_path, 1024), tmp_path / "out", workers=2, progress=False)
+    assert res.complete and len(res.results) == 1024 * 5
+    an = analyze_sweep(tmp_path / "out")
+    idx = an.indices.set_index("factor")
+    np.testing.assert_allclose(idx["S1"], [0.314, 0.442, 0.0], atol=0.05)
+    np.testing.assert_allclose(idx["ST"], [0.558, 0.442, 0.244], atol=0.05)
+    assert (idx["S1_conf"] > 0).all() and (idx["S1_conf"] < 0.1).all()
+    assert (tmp_path / "out" / "analysis" / "sobol.csv").is_file()
+    for fmt in ("png", "svg"):
+        assert (tmp_path / "out" / "analysis" / "figures" / f"sobol_y.{fmt}").stat().st_size > 5000
+    # The analysis is reproducible (bootstrap seeded from the root seed).
+    again = sobol_indices(load_sweep(tmp_path / "out"))
+    pd.testing.assert_frame_equal(again, an.indices)
+
+
+def test_morris_elementary_effects_of_a_linear_function(tmp_path: Path) -> None:
+    run_sweep(linear_spec(tmp_path, "morris", 10), tmp_path / "out", workers=0, progress=False)
+    an = analyze_sweep(tmp_path / "out", figures=False)
+    idx = an.indices.set_index("factor")
+    np.testing.assert_allclose(idx["mu"], [3.0, -4.0, 0.0], atol=1e-9)
+    np.testing.assert_allclose(idx["mu_star"], [3.0, 4.0, 0.0], atol=1e-9)
+    np.testing.assert_allclose(idx["sigma"], [0.0, 0.0, 0.0], atol=1e-9)
+
+
+def test_lhs_rbd_fast_first_order_indices(tmp_path: Path) -> None:
+    run_sweep(linear_spec(tmp_path, "lhs", 400), tmp_path / "out", workers=0, progress=False)
+    an = analyze_sweep(tmp_path / "out", figures=False)
+    s1 = an.indices.set_index("factor")["S1"]
+    # Var(3a) = 9/12, Var(2b) = 16/12: S1 = 9/25, 16/25, 0.
+    np.testing.assert_allclose(s1, [0.36, 0.64, 0.0], atol=0.08)
+    assert an.method == "rbd_fast"
+
+
+def test_indices_need_every_point(tmp_path: Path) -> None:
+    spec = ishigami_spec(tmp_path, 8, fn="test_sweep_analysis:broken_ishigami")
+    res = run_sweep(spec, tmp_path / "out", workers=0, progress=False)
+    assert res.failures["run_id"].tolist() == [7]
+    with pytest.raises(SweepError, match=r"1 of 40 design points have no finished run"):
+        analyze_sweep(tmp_path / "out")
+
+
+def test_grid_figures_and_point_table(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    spec = tmp_path / "grid.toml"
+    spec.write_text(f"""
+name = "grid"
+base = "{BASELINE}"
+seed = 5
+replicates = 2
+kpis = ["retention", "revenue_cumulative", "mean_trust", "churn_rate"]
+[overrides]
+"population.size" = 300
+"run.weeks" = 6
+[design]
+kind = "grid"
+[[factors]]
+key = "strategy.escalation.level"
+name = "escalation"
+role = "lever"
+values = ["generic", "demographic", "interest", "behavioural", "personal"]
+[[factors]]
+key = "strategy.transparency"
+role = "lever"
+range = [0.0, 1.0]
+steps = 2
+""")
+    out = tmp_path / "out"
+    assert cli(["sweep", str(spec), "--out", str(out), "-w", "0", "-q", "--analyze"]) == 0
+    figs = out / "analysis" / "figures"
+    for stem in ("heatmap_escalation_transparency", "revenue_vs_escalation"):
+        for fmt in ("png", "svg"):
+            assert (figs / f"{stem}.{fmt}").stat().st_size > 5000
+    points = pd.read_csv(out / "analysis" / "points.csv")
+    assert len(points) == 10 and points["n"].eq(2).all()
+    res = pd.read_parquet(out / "results.parquet")
+    first = res[res["point"] == 0]["revenue_cumulative"].mean()
+    assert points.loc[0, "revenue_cumulative_mean"] == pytest.approx(first)
+    assert (points["revenue_cumulative_lo"] <= points["revenue_cumulative_mean"]).all()
+
+    capsys.readouterr()
+    assert cli(["analyze", str(out), "--no-figures"]) == 0
+    assert "mean KPIs per point" in capsys.readouterr().out
+    assert cli(["analyze", str(tmp_path / "nowhere")]) == 1
+    assert "sweep folder not found" in capsys.readouterr().err
+    assert cli(["analyze", str(out), "--kpi", "profit"]) == 1
+    assert "KPI not in the results" in capsys.readouterr().err

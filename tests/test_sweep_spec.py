@@ -1,0 +1,235 @@
+"""Sweep files: validation before any run, designs, categorical mapping, seeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.errors import ScenarioError
+from sim.sweep import build_design, load_spec, plan, run_seed, run_sweep
+from sim.sweep.designs import design_points
+from sim.sweep.spec import Factor
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+SHIPPED = sorted((ROOT / "scenarios" / "sweeps").glob("*.toml"))
+
+GOOD = f"""
+name = "t"
+base = "{BASELINE}"
+seed = 7
+replicates = 2
+
+[design]
+kind = "grid"
+
+[[factors]]
+key = "strategy.escalation.level"
+name = "escalation"
+role = "lever"
+values = ["generic", "interest", "personal"]
+
+[[factors]]
+key = "strategy.transparency"
+role = "lever"
+range = [0.0, 1.0]
+steps = 3
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "spec.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def fails(path: Path, *needles: str) -> str:
+    """Load a spec that must fail; check the message names the file and the problem."""
+    with pytest.raises(ScenarioError) as info:
+        load_spec(path)
+    msg = str(info.value)
+    assert path.name in msg
+    for n in needles:
+        assert n in msg, msg
+    return msg
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_shipped_specs_are_valid(path: Path) -> None:
+    spec = load_spec(path)
+    design = build_design(spec)
+    assert len(design) > 1
+    assert {f.role for f in spec.factors} <= {"lever", "uncertainty"}
+
+
+def test_shipped_specs_cover_the_issue() -> None:
+    names = {p.stem for p in SHIPPED}
+    assert {"escalation_vs_transparency", "sensitivity"} <= names
+    evt = load_spec(ROOT / "scenarios/sweeps/escalation_vs_transparency.toml")
+    assert evt.design.kind == "grid"
+    sens = load_spec(ROOT / "scenarios/sweeps/sensitivity.toml")
+    assert sens.design.kind == "sobol" and len(sens.factors) >= 6
+    assert {f.role for f in sens.factors} == {"lever", "uncertainty"}
+
+
+def test_grid_design_and_plan(tmp_path: Path) -> None:
+    spec = load_spec(write(tmp_path, GOOD))
+    design = build_design(spec)
+    assert len(design) == 9
+    assert design["escalation"].tolist()[:3] == ["generic"] * 3
+    assert design["transparency"].tolist()[:3] == [0.0, 0.5, 1.0]
+    tasks = plan(spec, design)
+    assert [t.run_id for t in tasks] == list(range(18))
+    assert tasks[5].point == 2 and tasks[5].replicate == 1
+    assert tasks[5].values == {"strategy.escalation.level": "generic",
+                               "strategy.transparency": 1.0}
+
+
+def test_unknown_key_path_fails_naming_it(tmp_path: Path) -> None:
+    text = GOOD.replace('key = "strategy.transparency"', 'key = "strategy.transparancy"')
+    fails(write(tmp_path, text), "factors[1].key", "strategy.transparancy",
+          "did you mean 'strategy.transparency'")
+
+
+def test_empty_range_fails(tmp_path: Path) -> None:
+    fails(write(tmp_path, GOOD.replace("range = [0.0, 1.0]", "range = [0.5, 0.5]")),
+          "factors[1].range", "empty range")
+
+
+def test_unknown_design_fails(tmp_path: Path) -> None:
+    fails(write(tmp_path, GOOD.replace('kind = "grid"', 'kind = "factorial"')),
+          "design.kind", "unknown design", "grid, lhs, sobol, morris")
+
+
+def test_out_of_range_value_fails(tmp_path: Path) -> None:
+    fails(write(tmp_path, GOOD.replace("range = [0.0, 1.0]", "range = [0.0, 2.0]")),
+          "factors[1]", "strategy.transparency", "2.0")
+
+
+def test_unknown_level_name_fails(tmp_path: Path) -> None:
+    fails(write(tmp_path, GOOD.replace('"personal"]', '"creepy"]')),
+          "factors[0]", "creepy", "unknown ladder level")
+
+
+def test_other_spec_problems_are_all_listed(tmp_path: Path) -> None:
+    text = GOOD.replace("seed = 7", "").replace('role = "lever"\nvalues', 'role = "brand"\nvalues')
+    text = text.replace("steps = 3", "")
+    msg = fails(write(tmp_path, text), "seed", "a root seed is required", "factors[0].role",
+                "factors[1].steps")
+    assert msg.startswith("3 problems")
+
+
+def test_sobol_needs_power_of_two_and_no_steps(tmp_path: Path) -> None:
+    text = GOOD.replace('kind = "grid"', 'kind = "sobol"\nsamples = 100')
+    fails(write(tmp_path, text), "design.samples", "power of 2", "factors[1].steps")
+
+
+def test_point_combinations_are_checked_before_any_run(tmp_path: Path) -> None:
+    # Each value is valid alone, but p_post_public 0.3 > p_tell_negative 0.2 is not.
+    text = f"""
+base = "{BASELINE}"
+seed = 1
+[design]
+kind = "grid"
+[[factors]]
+key = "wom.p_post_public"
+role = "uncertainty"
+values = [0.1, 0.3]
+[[factors]]
+key = "wom.p_tell_negative"
+role = "uncertainty"
+values = [0.2, 0.4]
+"""
+    path = write(tmp_path, text)
+    spec = load_spec(path)
+    out = tmp_path / "out"
+    with pytest.raises(ScenarioError) as info:
+        run_sweep(spec, out, workers=0, progress=False)
+    msg = str(info.value)
+    assert "spec.toml" in msg and "design point 2" in msg and "p_post_public=0.3" in msg
+    assert not out.exists()  # nothing was created, nothing ran
+
+
+def test_bad_spec_creates_nothing(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace('kind = "grid"', 'kind = "nope"'))
+    out = tmp_path / "out"
+    with pytest.raises(ScenarioError):
+        run_sweep(path, out, workers=0, progress=False)
+    assert not out.exists()
+
+
+def test_categorical_factor_maps_unit_interval_to_items() -> None:
+    f = Factor("consent", "strategy.consent.design", "lever", ("none", "blanket", "specific"))
+    u = (np.arange(3000) + 0.5) / 3000
+    vals = f.from_unit(u)
+    assert {v: vals.count(v) for v in set(vals)} == {"none": 1000, "blanket": 1000,
+                                                    "specific": 1000}
+    assert f.from_unit([0.0, 1.0]) == ["none", "specific"]
+    cont = Factor("t", "strategy.transparency", "lever", low=0.2, high=0.6)
+    assert cont.from_unit([0.0, 0.5, 1.0]) == pytest.approx([0.2, 0.4, 0.6])
+
+
+@pytest.mark.parametrize("kind", ["lhs", "sobol", "morris"])
+def test_sampling_designs_give_only_valid_categorical_and_integer_values(
+    tmp_path: Path, kind: str
+) -> None:
+    text = f"""
+base = "{BASELINE}"
+seed = 3
+[design]
+kind = "{kind}"
+samples = 16
+[[factors]]
+key = "strategy.escalation.level"
+name = "escalation"
+role = "lever"
+range = [0, 4]
+integer = true
+[[factors]]
+key = "strategy.consent.design"
+name = "consent"
+role = "lever"
+values = ["none", "blanket", "specific"]
+[[factors]]
+key = "trust.asymmetry"
+role = "uncertainty"
+range = [1.0, 5.0]
+"""
+    spec = load_spec(write(tmp_path, text))
+    design = build_design(spec)
+    assert set(design["escalation"]) <= {0, 1, 2, 3, 4}
+    assert all(isinstance(v, int) for v in design["escalation"].tolist())
+    assert set(design["consent"]) <= {"none", "blanket", "specific"}
+    assert design["asymmetry"].between(1.0, 5.0).all()
+    assert len(set(design["escalation"])) >= 3 and len(set(design["consent"])) == 3
+    expected = {"lhs": 16, "sobol": 16 * (3 + 2), "morris": 16 * (3 + 1)}[kind]
+    assert len(design) == expected
+    # The design is a function of the root seed only.
+    assert build_design(spec).equals(design)
+    assert design_points(design, spec)[0].keys() == {"escalation", "consent", "asymmetry"}
+
+
+def test_seeds_common_random_numbers(tmp_path: Path) -> None:
+    spec = load_spec(write(tmp_path, GOOD))
+    tasks = plan(spec, build_design(spec))
+    by_rep = {r: {t.seed for t in tasks if t.replicate == r} for r in range(2)}
+    assert len(by_rep[0]) == 1 and len(by_rep[1]) == 1  # shared across points
+    assert by_rep[0] != by_rep[1]
+    assert tasks[0].seed == run_seed(7, 0)
+
+    indep = load_spec(write(tmp_path, GOOD.replace("replicates = 2",
+                                                   "replicates = 2\ncommon_random_numbers = false"),
+                            "indep.toml"))
+    seeds = [t.seed for t in plan(indep, build_design(indep))]
+    assert len(set(seeds)) == len(seeds)
+    assert indep.fingerprint() != spec.fingerprint()
+
+
+def test_fingerprint_ignores_name_but_not_base(tmp_path: Path) -> None:
+    a = load_spec(write(tmp_path, GOOD))
+    b = load_spec(write(tmp_path, GOOD.replace('name = "t"', 'name = "u"'), "b.toml"))
+    c = load_spec(write(tmp_path, GOOD + '\n[overrides]\n"population.size" = 500\n', "c.toml"))
+    assert a.fingerprint() == b.fingerprint()
+    assert a.fingerprint() != c.fingerprint()
