@@ -463,7 +463,7 @@ class Scenario(_Section):
         return sc
 
     def check_files(self, file: str | None = None) -> None:
-        """Check that the market preset and the edge-list file exist and are valid.
+        """Check the market preset, the edge-list file and that the network can be built.
 
         Args:
             file: Scenario file for error messages.
@@ -472,6 +472,7 @@ class Scenario(_Section):
             ScenarioError: Naming the key and the missing or invalid file.
         """
         from sim.markets import fit_market  # local: markets imports this module's readers
+        from sim.network import check_parameters
 
         try:
             fit_market(self.population.market)
@@ -479,9 +480,16 @@ class Scenario(_Section):
             raise ScenarioError(
                 [Problem(p.key, p.message, p.value, p.file or file) for p in err.problems]
             ) from None
-        path = self.network.path
-        if self.network.kind == "edgelist" and path and not Path(path).is_file():
-            raise ScenarioError.one("network.path", "edge-list file not found", path, file)
+        nc = self.network
+        if nc.kind == "edgelist" and nc.path and not Path(nc.path).is_file():
+            raise ScenarioError.one("network.path", "edge-list file not found", nc.path, file)
+        try:
+            check_parameters(nc.kind, self.population.size, mean_degree=nc.mean_degree,
+                             blocks=nc.blocks, mixing=nc.mixing)
+        except ScenarioError as err:
+            raise ScenarioError(
+                [Problem(p.key, p.message, p.value, file) for p in err.problems]
+            ) from None
 
     def check_levels(self, file: str | None = None) -> None:
         """Check that every level reference names a rung of the ladder.

@@ -196,7 +196,10 @@ class TrustModel(mesa.Model):
             p.opted_in = p.customer & cs.opt_in(
                 p.trust, u, rate=st.consent.opt_in_rate, slope=st.consent.opt_in_trust_slope
             )
-        levels = cs.consumer_levels(level, self._gate, st.consent.design, p.opted_in)
+        if st.consent.design == "specific" and level > self._gate:
+            levels = cs.consumer_levels(level, self._gate, st.consent.design, p.opted_in)
+        else:
+            levels = level  # everyone gets the same level: scalars broadcast
         control = cs.in_control(st.consent.design, p.opted_in, p.reads_terms)
 
         # 1. exposure and perception
@@ -218,10 +221,13 @@ class TrustModel(mesa.Model):
             excess = np.zeros(n, dtype=np.float32)
         relevance = self._rel[levels]
         p.crossed += crossed
+        n_reached = int(np.count_nonzero(reached))
+        n_crossed = int(np.count_nonzero(crossed))
 
         # 2. trust update from ads
         if c.trust.enabled:
-            violation = p.wants_consent & (levels > self._gate) & ~control
+            above_gate = levels > self._gate
+            violation = (p.wants_consent & above_gate & ~control) if np.any(above_gate) else False
             p.trust = tr.ad_trust_update(
                 p.trust, reached, crossed, excess, relevance, violation,
                 value_exchange=st.value_exchange, gain_rate=c.trust.gain_rate,
@@ -233,16 +239,19 @@ class TrustModel(mesa.Model):
         complaints = posts = recommendations = 0
         if c.wom.enabled:
             w = c.wom
-            u = S.uniform("wom", t, n, k=3)
+            g = S.get("wom", t)
+            u = g.random((2, n), dtype=np.float32)
             complain, post, recommend = wom.speakers(
                 crossed, reached & ~crossed, u[0], u[1],
                 p_tell_negative=w.p_tell_negative, p_post_public=w.p_post_public,
                 p_tell_positive=w.p_tell_positive,
             )
-            complaints, posts = int(complain.sum()), int(post.sum())
-            recommendations = int(recommend.sum())
+            complaints, posts = int(np.count_nonzero(complain)), int(np.count_nonzero(post))
+            recommendations = int(np.count_nonzero(recommend))
+            # the third draw (who sees a public post) is next in the same stream-week
+            u_public = g.random(n, dtype=np.float32) if posts else None
             p.neg_buzz, p.pos_buzz = wom.buzz(
-                adj, complain, recommend, posts, u[2], p.neg_buzz, p.pos_buzz,
+                adj, complain, recommend, posts, u_public, p.neg_buzz, p.pos_buzz,
                 public_reach=w.public_reach, negative_decay=w.negative_decay,
                 positive_decay=w.positive_decay,
             )
@@ -272,14 +281,14 @@ class TrustModel(mesa.Model):
             )
             bought = p.customer & (S.uniform("purchase", t, n) < prob)
             p.purchases += bought
-            purchases = int(bought.sum())
+            purchases = int(np.count_nonzero(bought))
             revenue = purchases * pr.basket_value
         self._revenue_cum += revenue
 
         # 7. record, then let the adaptive policy react
-        customers = int(p.customer.sum())
+        customers = int(np.count_nonzero(p.customer))
         self.recorder.record(
-            self, level=level, reached=int(reached.sum()), crossed=int(crossed.sum()),
+            self, level=level, reached=n_reached, crossed=n_crossed,
             complaints=complaints, posts=posts, recommendations=recommendations,
             churned=churned_now, purchases=purchases, revenue=revenue,
             revenue_cum=self._revenue_cum,
@@ -311,12 +320,15 @@ class TrustModel(mesa.Model):
         if self._incident_idx < 0:
             return intention
         ev = ic.events[self._incident_idx]
-        u = self.streams.uniform("incidents", t, n)
         if starting:
+            u = self.streams.uniform("incidents", t, n)
             new = inc.media_news(p.aware_week, u, ev.media_reach)
         else:
-            new = inc.network_news(self.adjacency, p.aware_week == t - 1, p.aware_week, u,
-                                   ic.share_prob)
+            sharers = p.aware_week == t - 1
+            if ic.share_prob <= 0 or not sharers.any():
+                return intention  # no one can learn of it: skip the draws (keyed by week)
+            u = self.streams.uniform("incidents", t, n)
+            new = inc.network_news(self.adjacency, sharers, p.aware_week, u, ic.share_prob)
         if not new.any():
             return intention
         p.aware_week[new] = t
@@ -354,7 +366,7 @@ class TrustModel(mesa.Model):
             leave = p.customer & (social | (u < np.clip(direct, 0, 1)))
         p.customer &= ~leave
         p.churn_week[leave] = t
-        return int(leave.sum())
+        return int(np.count_nonzero(leave))
 
     # -- inspection -------------------------------------------------------------
     def agent_views(self) -> mesa.AgentSet:

@@ -43,6 +43,7 @@ __all__ = [
     "as_adjacency",
     "barabasi_albert",
     "build_network",
+    "check_parameters",
     "degrees",
     "empty_graph",
     "erdos_renyi",
@@ -121,6 +122,28 @@ def _check_mean_degree(mean_degree: object, n: int) -> float:
             mean_degree,
         )
     return md
+
+
+def check_parameters(
+    kind: str, n: int, *, mean_degree: float, blocks: int, mixing: float
+) -> None:
+    """Check that a generated network's parameters can be built, without building it.
+
+    Args:
+        kind: Network kind.
+        n: Number of consumers.
+        mean_degree: Mean degree.
+        blocks: Number of communities (``sbm``).
+        mixing: Share of cross-community ties (``sbm``).
+
+    Raises:
+        ScenarioError: Naming the ``network.*`` key that cannot be met.
+    """
+    if kind in ("none", "edgelist") or n < 2:
+        return
+    md = _check_mean_degree(mean_degree, n)
+    if kind == "sbm":
+        _sbm_probabilities(n, _check_blocks(blocks, n), md, _check_unit("network.mixing", mixing))
 
 
 def _check_blocks(blocks: object, n: int) -> int:

@@ -22,24 +22,42 @@ BINS = 1000
 QUANTILES = (0.1, 0.5, 0.9)
 
 
+class SegmentIndex:
+    """Per-segment look-ups computed once (segments never change in a run).
+
+    Args:
+        segment: Segment index per consumer.
+        n_segments: Number of segments.
+    """
+
+    def __init__(self, segment: np.ndarray, n_segments: int = len(SEGMENTS)) -> None:
+        self.n_segments = n_segments
+        self.key = segment.astype(np.intp) * BINS
+        self.onehot = np.zeros((n_segments, segment.shape[0]), dtype=np.float64)
+        self.onehot[segment, np.arange(segment.shape[0])] = 1.0
+
+
 def segment_trust_stats(
-    trust: np.ndarray, segment: np.ndarray, n_segments: int = len(SEGMENTS)
+    trust: np.ndarray, segment: np.ndarray | SegmentIndex, n_segments: int = len(SEGMENTS)
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mean and 10/50/90% quantiles of trust per segment.
 
     Args:
         trust: Trust per consumer, in [0, 1].
-        segment: Segment index per consumer.
-        n_segments: Number of segments.
+        segment: Segment index per consumer, or a precomputed :class:`SegmentIndex`.
+        n_segments: Number of segments (ignored with a SegmentIndex).
 
     Returns:
         ``(means, quantiles)`` of shapes ``(S,)`` and ``(S, 3)``; NaN for an
         empty segment. Quantiles are bin midpoints of a 1,000-bin histogram.
     """
-    b = np.minimum((trust * BINS).astype(np.int64), BINS - 1)
-    key = segment.astype(np.int64) * BINS + b
-    counts = np.bincount(key, minlength=n_segments * BINS).reshape(n_segments, BINS)
-    sums = np.bincount(segment, weights=trust, minlength=n_segments)
+    idx = segment if isinstance(segment, SegmentIndex) else SegmentIndex(segment, n_segments)
+    n_segments = idx.n_segments
+    b = np.multiply(trust, BINS, dtype=np.float32).astype(np.intp)
+    np.minimum(b, BINS - 1, out=b)
+    b += idx.key
+    counts = np.bincount(b, minlength=n_segments * BINS).reshape(n_segments, BINS)
+    sums = idx.onehot @ trust.astype(np.float64)
     sizes = counts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         means = sums / sizes
@@ -57,6 +75,7 @@ class WeeklyRecorder:
 
     def __init__(self) -> None:
         self.columns: dict[str, list[Any]] = defaultdict(list)
+        self._segments: SegmentIndex | None = None
 
     def record(
         self,
@@ -90,7 +109,10 @@ class WeeklyRecorder:
         """
         p = model.population
         n = p.n
-        customers = int(p.customer.sum())
+        customers = int(np.count_nonzero(p.customer))
+        if self._segments is None:
+            self._segments = SegmentIndex(p.segment)
+        t64 = p.trust.astype(np.float64)
         col = self.columns
         col["week"].append(model.week)
         col["level"].append(level)
@@ -99,11 +121,11 @@ class WeeklyRecorder:
         col["churned"].append(churned)
         col["churned_cumulative"].append(n - customers)
         col["retention"].append(customers / max(model._initial_customers, 1))
-        col["mean_trust"].append(float(p.trust.mean(dtype=np.float64)))
+        col["mean_trust"].append(float(t64.mean()))
         col["mean_trust_customers"].append(
-            float(p.trust[p.customer].mean(dtype=np.float64)) if customers else np.nan
+            float(np.dot(t64, p.customer)) / customers if customers else np.nan
         )
-        means, qs = segment_trust_stats(p.trust, p.segment)
+        means, qs = segment_trust_stats(p.trust, self._segments)
         for s, name in enumerate(SEGMENTS):
             col[f"trust_{name}"].append(means[s])
             for j, q in enumerate(QUANTILES):
@@ -114,8 +136,8 @@ class WeeklyRecorder:
         col["complaints"].append(complaints)
         col["public_posts"].append(posts)
         col["recommendations"].append(recommendations)
-        col["incident_aware"].append(float(np.mean(p.aware_week >= 0)))
-        col["opt_ins"].append(int((p.opted_in & p.customer).sum()))
+        col["incident_aware"].append(np.count_nonzero(p.aware_week >= 0) / n)
+        col["opt_ins"].append(int(np.count_nonzero(p.opted_in & p.customer)))
         col["purchases"].append(purchases)
         col["revenue"].append(revenue)
         col["revenue_cumulative"].append(revenue_cum)

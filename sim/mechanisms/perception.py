@@ -49,8 +49,10 @@ def effective_threshold(
         Effective thresholds (float32).
     """
     shift = np.float32(value_shift * value_exchange + transparency_shift * transparency)
-    eff = threshold + shift + np.float32(control_shift) * in_control
-    return np.clip(eff, 0.0, 1.0, dtype=np.float32)
+    eff = np.add(threshold, shift, dtype=np.float32)
+    if in_control.any():
+        eff += np.float32(control_shift) * in_control
+    return np.clip(eff, 0.0, 1.0, out=eff)
 
 
 def perceive(
@@ -77,8 +79,9 @@ def perceive(
         ``(crossed, excess)``: boolean mask, and perceived minus threshold
         where crossed (0 elsewhere).
     """
-    perceived = intrusiveness + np.float32(noise_sd) * z
-    gap = perceived - eff_threshold
+    gap = np.multiply(z, np.float32(noise_sd), dtype=np.float32)
+    gap += intrusiveness
+    gap -= eff_threshold  # perceived intrusiveness minus threshold
     crossed = reached & (gap > 0)
-    excess = np.where(crossed, gap, np.float32(0.0)).astype(np.float32)
-    return crossed, excess
+    gap *= crossed
+    return crossed, gap

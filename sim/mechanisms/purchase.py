@@ -50,10 +50,14 @@ def purchase_probability(
     Returns:
         Probabilities in [0, 1] (float32).
     """
-    p = base_rate * (trust_floor + (1.0 - trust_floor) * trust)
-    lift = 1.0 + relevance_lift * relevance * (0.5 + value_exchange) * (
-        1.0 + transparency_lift * transparency
-    )
-    drop = (1.0 - reactance) * (1.0 - transparency_penalty * transparency)
-    m = np.where(crossed, np.float32(drop), np.where(reached, lift, np.float32(1.0)))
-    return np.clip(p * m, 0.0, 1.0).astype(np.float32)
+    f32 = np.float32
+    p = np.multiply(trust, f32(base_rate * (1.0 - trust_floor)), dtype=f32)
+    p += f32(base_rate * trust_floor)
+    lift = f32(relevance_lift * (0.5 + value_exchange) * (1.0 + transparency_lift * transparency))
+    drop = f32((1.0 - reactance) * (1.0 - transparency_penalty * transparency))
+    # m = 1 unreached; 1 + lift * relevance after an acceptable ad; drop after a crossing ad
+    m = np.multiply(reached & ~crossed, lift * relevance, dtype=f32)
+    m += f32(1.0)
+    m[crossed] = drop
+    p *= m
+    return np.clip(p, 0.0, 1.0, out=p)

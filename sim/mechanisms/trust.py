@@ -50,17 +50,26 @@ def ad_trust_update(
     Returns:
         New trust (float32), in [0, 1].
     """
-    f = np.float32(frequency)
-    gain = np.clip(gain_rate * relevance * (0.5 + value_exchange), 0.0, 1.0)
-    base_loss = asymmetry * gain_rate
-    loss = base_loss * (1.0 + excess_weight * excess) * crossed
-    loss = loss + consent_penalty * base_loss * (consent_violation & reached)
-    loss = np.clip(loss, 0.0, 1.0)
-    ok = reached & ~crossed
-    if frequency == 1:
-        keep, grow = 1.0 - loss, gain
-    else:
-        keep, grow = np.power(1.0 - loss, f), 1.0 - np.power(1.0 - gain, f)
-    t = trust * keep.astype(np.float32)
-    t = t + np.where(ok, grow, 0.0).astype(np.float32) * (1.0 - t)
-    return np.clip(t, 0.0, 1.0).astype(np.float32)
+    f32 = np.float32
+    gain = np.clip(f32(gain_rate * (0.5 + value_exchange)) * relevance, 0.0, 1.0, dtype=f32)
+    base_loss = f32(asymmetry * gain_rate)
+    # keep = 1 - clip(base_loss * (1 + w * excess) * crossed + penalty, 0, 1), in place
+    keep = np.multiply(excess, f32(excess_weight), dtype=f32)
+    keep += f32(1.0)
+    keep *= base_loss
+    keep *= crossed
+    if np.any(consent_violation):
+        keep += f32(consent_penalty) * base_loss * (consent_violation & reached)
+    np.clip(keep, 0.0, 1.0, out=keep)
+    np.subtract(f32(1.0), keep, out=keep)
+    grow = gain
+    if frequency != 1:
+        np.power(keep, f32(frequency), out=keep)
+        grow = f32(1.0) - np.power(f32(1.0) - gain, f32(frequency), dtype=f32)
+    t = np.multiply(trust, keep, dtype=f32)
+    # t += grow * (1 - t) where the ad was acceptable
+    up = np.subtract(f32(1.0), t, dtype=f32)
+    up *= reached & ~crossed
+    up *= grow
+    t += up
+    return np.clip(t, 0.0, 1.0, out=t)

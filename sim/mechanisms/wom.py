@@ -54,7 +54,7 @@ def buzz(
     complain: np.ndarray,
     recommend: np.ndarray,
     n_posts: int,
-    u_public: np.ndarray,
+    u_public: np.ndarray | None,
     neg_buzz: np.ndarray,
     pos_buzz: np.ndarray,
     *,
@@ -73,7 +73,7 @@ def buzz(
         complain: Complainers (bool).
         recommend: Recommenders (bool).
         n_posts: Public posts this week.
-        u_public: Uniform draws for seeing a public post.
+        u_public: Uniform draws for seeing a public post (needed when ``n_posts > 0``).
         neg_buzz: Negative buzz so far.
         pos_buzz: Positive buzz so far.
         public_reach: Consumers reached per public post.
@@ -89,9 +89,11 @@ def buzz(
         p_seen = 1.0 - np.exp(-n_posts * public_reach / n)
         neg_in = neg_in + (u_public < p_seen)
     pos_in = neighbour_sum(adj, recommend)
-    neg = np.float32(negative_decay) * neg_buzz + neg_in
-    pos = np.float32(positive_decay) * pos_buzz + pos_in
-    return neg.astype(np.float32), pos.astype(np.float32)
+    neg = np.multiply(neg_buzz, np.float32(negative_decay), dtype=np.float32)
+    neg += neg_in
+    pos = np.multiply(pos_buzz, np.float32(positive_decay), dtype=np.float32)
+    pos += pos_in
+    return neg, pos
 
 
 def wom_trust_update(
