@@ -32,9 +32,8 @@ class SegmentIndex:
 
     def __init__(self, segment: np.ndarray, n_segments: int = len(SEGMENTS)) -> None:
         self.n_segments = n_segments
-        self.key = segment.astype(np.intp) * BINS
-        self.onehot = np.zeros((n_segments, segment.shape[0]), dtype=np.float64)
-        self.onehot[segment, np.arange(segment.shape[0])] = 1.0
+        self.segment = segment.astype(np.intp)
+        self.key = self.segment * BINS
 
 
 def segment_trust_stats(
@@ -57,7 +56,8 @@ def segment_trust_stats(
     np.minimum(b, BINS - 1, out=b)
     b += idx.key
     counts = np.bincount(b, minlength=n_segments * BINS).reshape(n_segments, BINS)
-    sums = idx.onehot @ trust.astype(np.float64)
+    # bincount, not a BLAS product: OpenBLAS threads cost more than they save here
+    sums = np.bincount(idx.segment, weights=trust, minlength=n_segments)
     sizes = counts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         means = sums / sizes
@@ -112,7 +112,6 @@ class WeeklyRecorder:
         customers = int(np.count_nonzero(p.customer))
         if self._segments is None:
             self._segments = SegmentIndex(p.segment)
-        t64 = p.trust.astype(np.float64)
         col = self.columns
         col["week"].append(model.week)
         col["level"].append(level)
@@ -121,9 +120,10 @@ class WeeklyRecorder:
         col["churned"].append(churned)
         col["churned_cumulative"].append(n - customers)
         col["retention"].append(customers / max(model._initial_customers, 1))
-        col["mean_trust"].append(float(t64.mean()))
+        col["mean_trust"].append(float(p.trust.mean(dtype=np.float64)))
         col["mean_trust_customers"].append(
-            float(np.dot(t64, p.customer)) / customers if customers else np.nan
+            float(np.add.reduce(p.trust * p.customer, dtype=np.float64)) / customers
+            if customers else np.nan
         )
         means, qs = segment_trust_stats(p.trust, self._segments)
         for s, name in enumerate(SEGMENTS):
