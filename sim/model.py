@@ -212,8 +212,8 @@ class TrustModel(mesa.Model):
                 transparency_shift=c.perception.transparency_shift,
                 control_shift=st.consent.control_shift,
             )
-            z = S.get("perception", t).standard_normal(n, dtype=np.float32)
-            crossed, excess = pc.perceive(self._intr[levels], reached, eff, z,
+            u = S.uniform("perception", t, n)
+            crossed, excess = pc.perceive(self._intr[levels], reached, eff, u,
                                           c.perception.noise_sd)
         else:
             reached = np.zeros(n, dtype=bool)

@@ -30,16 +30,30 @@ def test_perceive_without_noise_is_a_strict_threshold():
     intr = np.full(4, 0.65, dtype=np.float32)
     reached = np.array([True, True, True, False])
     eff = np.array([0.5, 0.65, 0.9, 0.1], dtype=np.float32)
-    crossed, excess = pc.perceive(intr, reached, eff, np.zeros(4, np.float32), 0.0)
+    crossed, excess = pc.perceive(intr, reached, eff, np.full(4, 0.5, np.float32), 0.0)
     assert crossed.tolist() == [True, False, False, False]
     assert np.allclose(excess, [0.15, 0, 0, 0])
+    # the median draw (z = 0) gives the same answer with noise
+    crossed, excess = pc.perceive(intr, reached, eff, np.full(4, 0.5, np.float32), 0.05)
+    assert crossed.tolist() == [True, False, False, False]
+    assert np.allclose(excess, [0.15, 0, 0, 0], atol=1e-6)
 
 
 def test_perception_noise_gives_normal_cdf_crossing_rate():
     n = 400_000
-    z = np.random.default_rng(1).standard_normal(n).astype(np.float32)
+    u = np.random.default_rng(1).random(n, dtype=np.float32)
     intr = np.full(n, 0.5, dtype=np.float32)
     eff = np.full(n, 0.55, dtype=np.float32)
-    crossed, _ = pc.perceive(intr, np.ones(n, bool), eff, z, 0.05)
+    crossed, excess = pc.perceive(intr, np.ones(n, bool), eff, u, 0.05)
     # P(0.5 + 0.05 Z > 0.55) = P(Z > 1) = 0.1587
     assert abs(crossed.mean() - 0.1587) < 0.003
+    # E[0.05 (Z - 1) | Z > 1] = 0.05 (phi(1) / (1 - Phi(1)) - 1) = 0.05 * 0.5251
+    assert abs(excess[crossed].mean() - 0.05 * 0.5251) < 0.001
+
+
+def test_far_thresholds_are_never_evaluated_and_never_cross():
+    intr = np.float32(0.0)
+    eff = np.array([0.9, 0.01], np.float32)
+    u = np.array([0.999999, 0.999999], np.float32)  # z about 4.75
+    crossed, _ = pc.perceive(intr, np.ones(2, bool), eff, u, 0.05)
+    assert crossed.tolist() == [False, True]

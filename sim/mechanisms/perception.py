@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy import special
+
+Z_MAX = 8.0
+"""Crossing is not evaluated when the threshold lies this many noise sd above the ad."""
 
 
 def exposed(customer: np.ndarray, u: np.ndarray, reach: float) -> np.ndarray:
@@ -59,29 +63,42 @@ def perceive(
     intrusiveness: np.ndarray,
     reached: np.ndarray,
     eff_threshold: np.ndarray,
-    z: np.ndarray,
+    u: np.ndarray,
     noise_sd: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which reached consumers feel the ad crosses the line, and by how much.
 
     Perceived intrusiveness is the level's intrusiveness plus normal noise
     ``noise_sd * z``; the ad is boundary-crossing when it exceeds the
-    effective threshold.
+    effective threshold. The normal draw is ``z = Phi^-1(u)`` from one uniform
+    per consumer, computed only where crossing is possible (the threshold is
+    less than :data:`Z_MAX` noise standard deviations above the ad; beyond
+    that the chance is below 1e-15). The result equals drawing ``z`` for
+    everyone, at a fraction of the cost.
 
     Args:
-        intrusiveness: Intrusiveness of the ad each consumer gets.
+        intrusiveness: Intrusiveness of the ad each consumer gets (array or scalar).
         reached: Reached this week (bool).
         eff_threshold: Effective thresholds.
-        z: Standard normal draws (perception stream).
+        u: Uniform draws in [0, 1) (perception stream).
         noise_sd: Perception noise.
 
     Returns:
         ``(crossed, excess)``: boolean mask, and perceived minus threshold
         where crossed (0 elsewhere).
     """
-    gap = np.multiply(z, np.float32(noise_sd), dtype=np.float32)
-    gap += intrusiveness
-    gap -= eff_threshold  # perceived intrusiveness minus threshold
-    crossed = reached & (gap > 0)
-    gap *= crossed
-    return crossed, gap
+    n = reached.shape[0]
+    margin = np.subtract(eff_threshold, intrusiveness, dtype=np.float32)  # threshold - ad
+    excess = np.zeros(n, dtype=np.float32)
+    if noise_sd <= 0:
+        crossed = reached & (margin < 0)
+        np.negative(margin, out=excess, where=crossed)
+        return crossed, excess
+    cand = np.flatnonzero(reached & (margin < np.float32(Z_MAX * noise_sd)))
+    z = special.ndtri(u[cand].astype(np.float64))
+    gap = noise_sd * z - margin[cand]
+    hit = gap > 0
+    crossed = np.zeros(n, dtype=bool)
+    crossed[cand[hit]] = True
+    excess[cand[hit]] = gap[hit]
+    return crossed, excess
