@@ -134,8 +134,11 @@ class Comparison:
         """
         la, lb = self.labels
         pct = round(100 * self.confidence)
+        shared = ("same consumers, network and draws"
+                  if self.a.population == self.b.population and self.a.network == self.b.network
+                  else "same seeds and draws, but different population or network (see notes)")
         head = (f"{lb} (B) vs {la} (A): {self.replicates} paired replicate"
-                f"{'s' if self.replicates != 1 else ''}, same consumers, network and draws")
+                f"{'s' if self.replicates != 1 else ''}, {shared}")
         rows = [("metric", "A", "B", "B - A", f"{pct}% CI (paired t)")]
         for _, r in self.table.iterrows():
             fmt_v, fmt_d, unit = _FORMATS.get(r["metric"], ("{:,.3f}", "{:+,.3f}", ""))

@@ -101,6 +101,8 @@ def test_population_difference_is_noted():
     b = sim.with_overrides(a, {"population.initial_trust": 0.7})
     cmp = compare(a, b, replicates=1)
     assert any("[population]" in n for n in cmp.notes)
+    assert "same consumers" not in cmp.format_table().splitlines()[0]
+    assert "same consumers" in compare(a, a, replicates=1).format_table().splitlines()[0]
 
 
 def test_unpairable_and_bad_arguments():
