@@ -58,7 +58,8 @@ def det(task: RunTask) -> dict[str, float]:
 
 
 def slow(task: RunTask) -> dict[str, float]:
-    time.sleep(0.1)
+    """``det`` after a pause of ``$TRUSTSIM_TEST_SLOW`` seconds (none if unset)."""
+    time.sleep(float(os.environ.get("TRUSTSIM_TEST_SLOW", "0")))
     return det(task)
 
 
@@ -289,10 +290,13 @@ def test_ctrl_c_then_resume_gives_the_uninterrupted_table(tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch
                                                           ) -> None:
     seed = 505
-    n = 60
+    # Slow runs only in the interrupted process (200 x 0.1 s on 2 workers: ~10 s, far
+    # longer than it takes to see 8 results and send SIGINT, even on a loaded machine);
+    # the resume and the reference run at full speed.
+    n = 200
     spec = fn_spec(tmp_path, "slow", seed, n=n)
     out = tmp_path / "out"
-    env = {**os.environ,
+    env = {**os.environ, "TRUSTSIM_TEST_SLOW": "0.1",
            "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
     cmd = [sys.executable, "-m", "sim.sweep", "sweep", str(spec), "--out", str(out),
            "--workers", "2", "-q"]
