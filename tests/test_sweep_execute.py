@@ -300,8 +300,12 @@ def test_ctrl_c_then_resume_gives_the_uninterrupted_table(tmp_path: Path,
            "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
     cmd = [sys.executable, "-m", "sim.sweep", "sweep", str(spec), "--out", str(out),
            "--workers", "2", "-q"]
+    # An ignored SIGINT is inherited across exec (and Python then keeps ignoring it, as
+    # for a background job): restore the default in the child, whatever an earlier test
+    # in this pytest worker left behind, so the child behaves like a terminal session.
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
