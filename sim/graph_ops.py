@@ -30,10 +30,32 @@ def neighbour_sum(adj: sp.csr_array, x: np.ndarray) -> np.ndarray:
     """
     n = adj.shape[0]
     nz = np.flatnonzero(x)
-    if nz.size == 0:
-        return np.zeros(n, dtype=np.float32)
     if nz.size > DENSE_SHARE * n:
         return (adj @ x.astype(np.float32, copy=False)).astype(np.float32, copy=False)
+    return scatter_rows(adj, nz, None if x.dtype == bool else x[nz])
+
+
+def scatter_rows(
+    adj: sp.csr_array, rows: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """Sum, for every consumer, the weights of the listed rows that are their friends.
+
+    ``scatter_rows(adj, rows, w)`` equals ``adj @ x`` for the vector ``x`` that is
+    ``w`` at ``rows`` (1 if ``weights`` is None) and 0 elsewhere, for symmetric
+    ``adj``, at a cost proportional to the listed rows' ties plus ``n``.
+
+    Args:
+        adj: Symmetric CSR adjacency with unit weights.
+        rows: Distinct consumer indices.
+        weights: Weight per listed row, or None for 1.
+
+    Returns:
+        float32 array of length ``n``.
+    """
+    n = adj.shape[0]
+    nz = np.asarray(rows)
+    if nz.size == 0:
+        return np.zeros(n, dtype=np.float32)
     indptr = adj.indptr
     starts = indptr[nz]
     lengths = (indptr[nz + 1] - starts).astype(np.int64)
@@ -42,7 +64,7 @@ def neighbour_sum(adj: sp.csr_array, x: np.ndarray) -> np.ndarray:
         return np.zeros(n, dtype=np.float32)
     offsets = np.repeat(starts.astype(np.int64) - np.cumsum(lengths) + lengths, lengths)
     cols = adj.indices[offsets + np.arange(total)]
-    if x.dtype == bool:
+    if weights is None:
         return np.bincount(cols, minlength=n).astype(np.float32)
-    w = np.repeat(x[nz].astype(np.float64), lengths)
+    w = np.repeat(np.asarray(weights, dtype=np.float64), lengths)
     return np.bincount(cols, weights=w, minlength=n).astype(np.float32)

@@ -38,7 +38,7 @@ from sim.mechanisms import perception as pc
 from sim.mechanisms import purchase as pu
 from sim.mechanisms import trust as tr
 from sim.mechanisms import wom
-from sim.population import NOT_CHURNED, Population, sample_population
+from sim.population import NOT_CHURNED, SEED_CHURN_WEEK, Population, sample_population
 from sim.recorder import WeeklyRecorder
 from sim.rng import Streams
 
@@ -139,7 +139,8 @@ class TrustModel(mesa.Model):
         self._initial_customers = int(self.population.customer.sum())
         self._revenue_cum = 0.0
         self._incident_idx = -1
-        self._last_churned = int(n - self._initial_customers)
+        # who left in which week (recent weeks only): the contagion's input
+        self._leavers = {SEED_CHURN_WEEK: np.flatnonzero(~self.population.customer)}
 
     def _build_network(self) -> sp.csr_array:
         n = self.config.population.size
@@ -352,7 +353,7 @@ class TrustModel(mesa.Model):
         u = self.streams.uniform("churn", t, n)
         if cc.rule == "hazard":
             if cc.contagion:
-                expo = ch.social_exposure(self.adjacency, p.churn_week, t,
+                expo = ch.social_exposure(self.adjacency, self._leavers, t,
                                           window=cc.contagion_window, decay=cc.contagion_decay)
                 ratio = cc.contagion_ratio
             else:
@@ -364,9 +365,13 @@ class TrustModel(mesa.Model):
             social = ch.threshold_rule(self.adjacency, ~p.customer, self.degree,
                                        p.social_threshold) if cc.contagion else False
             leave = p.customer & (social | (u < np.clip(direct, 0, 1)))
-        p.customer &= ~leave
-        p.churn_week[leave] = t
-        return int(np.count_nonzero(leave))
+        idx = np.flatnonzero(leave)
+        p.customer[idx] = False
+        p.churn_week[idx] = t
+        self._leavers[t] = idx
+        for old in [w for w in self._leavers if w < t - cc.contagion_window]:
+            del self._leavers[old]
+        return int(idx.size)
 
     # -- inspection -------------------------------------------------------------
     def agent_views(self) -> mesa.AgentSet:

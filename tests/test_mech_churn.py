@@ -20,11 +20,28 @@ def _star(leaves):
 def test_social_exposure_weights_by_age_within_window():
     adj = _star(4)
     week = 10
-    cw = np.array([NOT_CHURNED, 9, 8, 5, 10], np.int32)  # ages 0, 1, 4(out of window 4)
-    e = ch.social_exposure(adj, cw, week, window=4, decay=0.5)
+    # leaves 1, 2, 3 left in weeks 9, 8, 5: ages 0, 1 and 4 (out of a 4-week window)
+    leavers = {9: np.array([1]), 8: np.array([2]), 5: np.array([3]), 10: np.array([], int)}
+    e = ch.social_exposure(adj, leavers, week, window=4, decay=0.5)
     assert e[0] == pytest.approx(1 + 0.5)
-    cw_old = np.array([NOT_CHURNED, 3, NOT_CHURNED, NOT_CHURNED, NOT_CHURNED], np.int32)
-    assert ch.social_exposure(adj, cw_old, week, window=4, decay=0.5)[0] == 0
+    assert e[1:].tolist() == [0, 0, 0, 0]
+    assert ch.social_exposure(adj, {3: np.array([1])}, week, window=4, decay=0.5)[0] == 0
+
+
+def test_social_exposure_equals_matrix_product():
+    rng = np.random.default_rng(1)
+    n = 400
+    a = sp.random_array((n, n), density=0.02, random_state=2, format="csr")
+    adj = ((a + a.T) > 0).astype(np.float32).tocsr()
+    adj.setdiag(0)
+    adj.eliminate_zeros()
+    cw = np.where(rng.random(n) < 0.2, rng.integers(0, 12, n), NOT_CHURNED)
+    leavers = {w: np.flatnonzero(cw == w) for w in range(12)}
+    week = 12
+    age = week - 1 - cw
+    x = np.where((age >= 0) & (age < 5), 0.7 ** np.clip(age, 0, None), 0.0)
+    e = ch.social_exposure(adj, leavers, week, window=5, decay=0.7)
+    assert np.allclose(e, adj @ x, rtol=1e-5)
 
 
 def test_hazard_ratio_per_exposure_and_trust_sensitivity():

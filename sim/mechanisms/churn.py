@@ -20,33 +20,44 @@ exit_conversion``: 77% say they would leave, 2–7% do (Ponemon/IBM).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import scipy.sparse as sp
 
-from sim.graph_ops import neighbour_sum
+from sim.graph_ops import neighbour_sum, scatter_rows
 
 
 def social_exposure(
-    adj: sp.csr_array, churn_week: np.ndarray, week: int, *, window: int, decay: float
+    adj: sp.csr_array,
+    leavers: Mapping[int, np.ndarray],
+    week: int,
+    *,
+    window: int,
+    decay: float,
 ) -> np.ndarray:
     """Decayed count of friends who churned recently.
 
     Args:
         adj: Symmetric adjacency.
-        churn_week: Week each consumer left (a large sentinel if still a customer).
+        leavers: Indices of the consumers who left, by the week they left (weeks
+            older than the window may be present; they are ignored).
         week: Current week.
-        window: Churns younger than this many weeks count.
+        window: Churns younger than this many weeks count (age 0 = last week).
         decay: Weight multiplier per week of age.
 
     Returns:
         Exposure ``E`` per consumer (float32).
     """
-    recent = np.flatnonzero((churn_week >= week - window) & (churn_week <= week - 1))
-    w = np.zeros(churn_week.shape[0], dtype=np.float32)
-    if recent.size:
-        age = week - 1 - churn_week[recent]
-        w[recent] = np.power(np.float32(decay), age.astype(np.float32))
-    return neighbour_sum(adj, w)
+    rows, weights = [], []
+    for w, idx in leavers.items():
+        age = week - 1 - w
+        if 0 <= age < window and len(idx):
+            rows.append(idx)
+            weights.append(np.full(len(idx), float(decay) ** age))
+    if not rows:
+        return np.zeros(adj.shape[0], dtype=np.float32)
+    return scatter_rows(adj, np.concatenate(rows), np.concatenate(weights))
 
 
 def hazard(
