@@ -230,13 +230,14 @@ def bench_sim_inprocess(n: int, weeks: int, repeats: int) -> dict[str, Any]:
     }
 
 
-def bench_mesa(n: int, weeks: int, repeats: int) -> dict[str, Any]:
+def bench_mesa(n: int, weeks: int, repeats: int, seed: int = 0) -> dict[str, Any]:
     """Time the per-agent Mesa reference: construction and steps.
 
     Args:
         n: Consumers.
         weeks: Weeks.
         repeats: Repetitions.
+        seed: Seed of the first repetition (then seed + 1, ...).
 
     Returns:
         Medians and raw times.
@@ -247,7 +248,8 @@ def bench_mesa(n: int, weeks: int, repeats: int) -> dict[str, Any]:
     for i in range(repeats):
         gc.collect()
         t0 = time.perf_counter()
-        model = ReferenceModel(n=n, weeks=weeks, seed=i, **{"incidents.events": INCIDENT})
+        model = ReferenceModel(n=n, weeks=weeks, seed=seed + i,
+                               **{"incidents.events": INCIDENT})
         t1, c1 = time.perf_counter(), time.process_time()
         while model.running:
             model.step()
@@ -255,7 +257,7 @@ def bench_mesa(n: int, weeks: int, repeats: int) -> dict[str, Any]:
         setup_s.append(t1 - t0)
         steps_s.append(t2 - t1)
         steps_cpu.append(c2 - c1)
-        print(f"  [b] Mesa run {i + 1}/{repeats}: set-up {t1 - t0:.2f} s, "
+        print(f"  [b] Mesa run (seed {seed + i}): set-up {t1 - t0:.2f} s, "
               f"{weeks} weeks {t2 - t1:.2f} s", flush=True)
         del model
     gc.collect()
@@ -272,6 +274,24 @@ def bench_mesa(n: int, weeks: int, repeats: int) -> dict[str, Any]:
     }
 
 
+def _pool(rounds: list[dict[str, Any]], agent_steps: int, *, sim: bool) -> dict[str, Any]:
+    """Merge single-round measurements into medians over rounds."""
+    out: dict[str, Any] = {k: v for k, v in rounds[0].items() if not isinstance(v, list)}
+    out["repeats"] = len(rounds)
+    for key in [k for k, v in rounds[0].items() if isinstance(v, list)]:
+        out[key] = [x for r in rounds for x in r[key]]
+        out[f"{key}_median"] = statistics.median(out[key])
+    steps = out["steps_s_median"]
+    out["agent_steps_per_s_steps"] = agent_steps / steps
+    if sim:
+        out["agent_steps_per_s_run"] = agent_steps / out["run_s_median"]
+        out["agent_steps_per_cpu_s_run"] = agent_steps / out["run_cpu_s_median"]
+    else:
+        out["agent_steps_per_cpu_s_steps"] = agent_steps / out["steps_cpu_s_median"]
+        out["agent_steps_per_s_run"] = agent_steps / (out["setup_s_median"] + steps)
+    return out
+
+
 def bench_throughput(n: int, sim_weeks: int, mesa_weeks: int, repeats: int) -> dict[str, Any]:
     """(b) Agent-steps per second of ``sim.run`` and of the Mesa reference.
 
@@ -284,10 +304,18 @@ def bench_throughput(n: int, sim_weeks: int, mesa_weeks: int, repeats: int) -> d
     Returns:
         Both measurements and their ratios.
     """
-    s = bench_sim_inprocess(n, sim_weeks, repeats)
+    # Interleave the two models round by round, so that both see the same moments of
+    # this shared machine's load (its speed drifts by up to 1.5x over minutes).
+    sims, mesas = [], []
+    for r in range(repeats):
+        sims.append(bench_sim_inprocess(n, sim_weeks, 1))
+        print(f"  [b] round {r + 1}/{repeats}: sim.run {sims[-1]['run_s_median']:.2f} s for "
+              f"{sim_weeks} weeks", flush=True)
+        mesas.append(bench_mesa(n, mesa_weeks, 1, seed=r))
+    s = _pool(sims, n * sim_weeks, sim=True)
+    m = _pool(mesas, n * mesa_weeks, sim=False)
     print(f"  [b] sim.run: {s['run_s_median']:.2f} s for {sim_weeks} weeks "
           f"({s['agent_steps_per_s_run'] / 1e6:.2f} M agent-steps/s)", flush=True)
-    m = bench_mesa(n, mesa_weeks, repeats)
     return {
         "sim": s, "mesa": m,
         "ratio": s["agent_steps_per_s_run"] / m["agent_steps_per_s_steps"],
