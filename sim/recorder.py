@@ -33,7 +33,7 @@ class SegmentIndex:
     def __init__(self, segment: np.ndarray, n_segments: int = len(SEGMENTS)) -> None:
         self.n_segments = n_segments
         self.segment = segment.astype(np.intp)
-        self.key = self.segment * BINS
+        self.key = (self.segment * BINS).astype(np.float32)  # bin offset, added as float
 
 
 def segment_trust_stats(
@@ -52,21 +52,25 @@ def segment_trust_stats(
     """
     idx = segment if isinstance(segment, SegmentIndex) else SegmentIndex(segment, n_segments)
     n_segments = idx.n_segments
-    b = np.multiply(trust, BINS, dtype=np.float32).astype(np.intp)
-    np.minimum(b, BINS - 1, out=b)
-    b += idx.key
-    counts = np.bincount(b, minlength=n_segments * BINS).reshape(n_segments, BINS)
+    # bin = segment * BINS + floor(trust * BINS), trust 1.0 in the top bin; float32 until
+    # the one cast (exact: every value is an integer below 2**24)
+    f = np.minimum(trust, np.float32(1.0 - 0.5 / BINS), dtype=np.float32)
+    f *= np.float32(BINS)
+    f += idx.key
+    counts = np.bincount(f.astype(np.int32), minlength=n_segments * BINS)
+    counts = counts.reshape(n_segments, BINS)
     # bincount, not a BLAS product: OpenBLAS threads cost more than they save here
     sums = np.bincount(idx.segment, weights=trust, minlength=n_segments)
     sizes = counts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         means = sums / sizes
     cum = np.cumsum(counts, axis=1)
-    qs = np.full((n_segments, len(QUANTILES)), np.nan)
-    for s in range(n_segments):
-        if sizes[s]:
-            idx = np.searchsorted(cum[s], np.array(QUANTILES) * sizes[s], side="left")
-            qs[s] = (np.minimum(idx, BINS - 1) + 0.5) / BINS
+    # per segment and quantile: the first bin whose cumulative count reaches q * size
+    # (searchsorted 'left', vectorised over segments)
+    target = np.outer(sizes, QUANTILES)
+    first = (cum[:, None, :] < target[:, :, None]).sum(axis=2)
+    qs = (np.minimum(first, BINS - 1) + 0.5) / BINS
+    qs[sizes == 0] = np.nan
     return means, qs
 
 
