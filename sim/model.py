@@ -38,7 +38,7 @@ from sim.mechanisms import perception as pc
 from sim.mechanisms import purchase as pu
 from sim.mechanisms import trust as tr
 from sim.mechanisms import wom
-from sim.population import NOT_CHURNED, SEED_CHURN_WEEK, Population, sample_population
+from sim.population import SEED_CHURN_WEEK, Population, sample_population
 from sim.recorder import WeeklyRecorder
 from sim.rng import Streams
 
@@ -137,7 +137,6 @@ class TrustModel(mesa.Model):
         e = st.escalation
         self._adaptive = esc.AdaptiveState(st.level_index(e.level, "strategy.escalation.level"))
         self._initial_customers = int(self.population.customer.sum())
-        self._revenue_cum = 0.0
         self._incident_idx = -1
         # who left in which week (recent weeks only): the contagion's input
         self._leavers = {SEED_CHURN_WEEK: np.flatnonzero(~self.population.customer)}
@@ -284,7 +283,6 @@ class TrustModel(mesa.Model):
             p.purchases += bought
             purchases = int(np.count_nonzero(bought))
             revenue = purchases * pr.basket_value
-        self._revenue_cum += revenue
 
         # 7. record, then let the adaptive policy react
         customers = int(np.count_nonzero(p.customer))
@@ -292,7 +290,6 @@ class TrustModel(mesa.Model):
             self, level=level, reached=n_reached, crossed=n_crossed,
             complaints=complaints, posts=posts, recommendations=recommendations,
             churned=churned_now, purchases=purchases, revenue=revenue,
-            revenue_cum=self._revenue_cum,
         )
         if st.escalation.mode == "adaptive":
             e = st.escalation
@@ -395,13 +392,3 @@ class TrustModel(mesa.Model):
             for i in range(n):
                 ConsumerAgent(self, i)
         return self.agents
-
-    @property
-    def customers_now(self) -> int:
-        """Number of current customers."""
-        self.setup()
-        return int(self.population.customer.sum())
-
-    def is_churned(self) -> np.ndarray:
-        """Consumers who have left (bool)."""
-        return self.population.churn_week != NOT_CHURNED

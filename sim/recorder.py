@@ -94,7 +94,6 @@ class WeeklyRecorder:
         churned: int,
         purchases: int,
         revenue: float,
-        revenue_cum: float,
     ) -> None:
         """Append this week's row.
 
@@ -109,7 +108,6 @@ class WeeklyRecorder:
             churned: Customers who left this week.
             purchases: Purchases this week.
             revenue: Revenue this week.
-            revenue_cum: Revenue so far.
         """
         p = model.population
         n = p.n
@@ -144,7 +142,8 @@ class WeeklyRecorder:
         col["opt_ins"].append(int(np.count_nonzero(p.opted_in & p.customer)))
         col["purchases"].append(purchases)
         col["revenue"].append(revenue)
-        col["revenue_cumulative"].append(revenue_cum)
+        so_far = col["revenue_cumulative"][-1] if col["revenue_cumulative"] else 0.0
+        col["revenue_cumulative"].append(so_far + revenue)
 
     def frame(self) -> pd.DataFrame:
         """The weekly table, one row per week in week order."""

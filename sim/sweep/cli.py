@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sim.argtypes import whole_number
 from sim.errors import ScenarioError
 from sim.sweep.errors import SweepError, SweepInterrupted
 
@@ -46,21 +47,8 @@ figures/ (PNG and SVG).
 """
 
 
-def _workers(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError("must be 0 (in this process) or more")
-    return n
-
-
-def _chunk(text: str) -> int:
-    n = _workers(text)
-    if n < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return n
+_workers = whole_number(0, "0 runs in this process")
+_chunk = whole_number(1)
 
 
 def add_parsers(subparsers: Any) -> None:
