@@ -74,3 +74,14 @@ def test_stated_to_actual_and_combination():
     assert np.allclose(p, [0, 0.05, 0.025])
     comb = ch.exit_probability(np.array([0.1], np.float32), np.array([0.2], np.float32))
     assert comb[0] == pytest.approx(1 - np.exp(-0.1) * 0.8, rel=1e-6)
+
+
+def test_hazard_extremes_stay_finite():
+    t = np.zeros(3, np.float32)
+    e = np.array([0.0, 50.0, 500.0], np.float32)
+    with np.errstate(all="raise"):
+        h = ch.hazard(t, e, base_hazard=0.5, trust_sensitivity=20.0, contagion_ratio=100.0)
+    assert np.isfinite(h).all() and h[2] >= h[1] >= h[0] > 0
+    assert ch.exit_probability(h)[2] == 1.0
+    zero = ch.hazard(t, e, base_hazard=0.0, trust_sensitivity=20.0, contagion_ratio=100.0)
+    assert not zero.any()

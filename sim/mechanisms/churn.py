@@ -83,7 +83,13 @@ def hazard(
     log_h = np.float32(trust_sensitivity) * (1.0 - trust)
     if contagion_ratio != 1.0:
         log_h = log_h + np.float32(np.log(contagion_ratio)) * exposure
-    return (np.float32(base_hazard) * np.exp(log_h)).astype(np.float32)
+    if base_hazard <= 0:
+        return np.zeros_like(log_h, dtype=np.float32)
+    # in log space, capped at exp(60) ~ 1e26: a hazard that large already means certain
+    # exit; the cap only keeps float32 from overflowing to inf at extreme settings
+    log_h += np.float32(np.log(base_hazard))
+    np.minimum(log_h, np.float32(60.0), out=log_h)
+    return np.exp(log_h).astype(np.float32, copy=False)
 
 
 def threshold_rule(
