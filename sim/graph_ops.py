@@ -4,7 +4,7 @@ Most weekly signals are rare: complainers, recommenders, recent churners are a
 few percent of consumers. For a symmetric adjacency ``A``, ``(A x)_i`` is the
 sum of ``x_j`` over ``i``'s friends, which equals the sum over the rows ``j``
 with ``x_j != 0`` of row ``j`` scattered into place. Gathering only those rows
-and scattering with ``np.bincount`` costs O(nnz of those rows + n) instead of
+and scattering with ``np.add.at`` costs O(nnz of those rows + n) instead of
 O(nnz(A)); at one million consumers and mean degree 10 that is about 10x
 faster than ``A @ x`` for a 1% signal. Dense signals fall back to ``A @ x``.
 """
@@ -64,7 +64,10 @@ def scatter_rows(
         return np.zeros(n, dtype=np.float32)
     offsets = np.repeat(starts.astype(np.int64) - np.cumsum(lengths) + lengths, lengths)
     cols = adj.indices[offsets + np.arange(total)]
+    out = np.zeros(n, dtype=np.float32)
+    # ufunc.at, unbuffered since numpy 1.25: faster here than bincount plus a cast
     if weights is None:
-        return np.bincount(cols, minlength=n).astype(np.float32)
-    w = np.repeat(np.asarray(weights, dtype=np.float64), lengths)
-    return np.bincount(cols, weights=w, minlength=n).astype(np.float32)
+        np.add.at(out, cols, np.float32(1.0))
+    else:
+        np.add.at(out, cols, np.repeat(np.asarray(weights, dtype=np.float32), lengths))
+    return out

@@ -138,6 +138,7 @@ class TrustModel(mesa.Model):
         self._adaptive = esc.AdaptiveState(st.level_index(e.level, "strategy.escalation.level"))
         self._initial_customers = int(self.population.customer.sum())
         self._incident_idx = -1
+        self._perception_cache: dict[int | None, tuple[np.ndarray, np.ndarray]] = {}
         # who left in which week (recent weeks only): the contagion's input
         self._leavers = {SEED_CHURN_WEEK: np.flatnonzero(~self.population.customer)}
 
@@ -178,6 +179,32 @@ class TrustModel(mesa.Model):
             )
         return self._adaptive.level
 
+    def _perception_inputs(
+        self, level: int, levels: int | np.ndarray, control: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Effective thresholds and crossing cut-offs for this week's ads.
+
+        Both depend only on the thresholds (fixed), the levers (fixed), who is in
+        control (fixed after the week-0 consent ask) and the level, so they are
+        kept per level while everyone gets the brand's level; with per-consumer
+        levels (specific consent above the gate) they are computed afresh.
+        """
+        key = level if np.ndim(levels) == 0 else None
+        if key in self._perception_cache:
+            return self._perception_cache[key]
+        c, st = self.config, self.config.strategy
+        eff = pc.effective_threshold(
+            self.population.threshold, control,
+            value_exchange=st.value_exchange, transparency=st.transparency,
+            value_shift=c.perception.value_shift,
+            transparency_shift=c.perception.transparency_shift,
+            control_shift=st.consent.control_shift,
+        )
+        out = eff, pc.crossing_cutoff(self._intr[levels], eff, c.perception.noise_sd)
+        if key is not None:
+            self._perception_cache[key] = out
+        return out
+
     def step(self) -> None:
         """Simulate one week."""
         self.setup()
@@ -196,6 +223,7 @@ class TrustModel(mesa.Model):
             p.opted_in = p.customer & cs.opt_in(
                 p.trust, u, rate=st.consent.opt_in_rate, slope=st.consent.opt_in_trust_slope
             )
+            self._perception_cache.clear()  # who is in control has changed
         if st.consent.design == "specific" and level > self._gate:
             levels = cs.consumer_levels(level, self._gate, st.consent.design, p.opted_in)
         else:
@@ -204,17 +232,11 @@ class TrustModel(mesa.Model):
 
         # 1. exposure and perception
         if c.perception.enabled and st.reach > 0:
-            reached = pc.exposed(p.customer, S.uniform("exposure", t, n), st.reach)
-            eff = pc.effective_threshold(
-                p.threshold, control,
-                value_exchange=st.value_exchange, transparency=st.transparency,
-                value_shift=c.perception.value_shift,
-                transparency_shift=c.perception.transparency_shift,
-                control_shift=st.consent.control_shift,
-            )
+            reached = pc.exposed(p.customer, S.bits("exposure", t, n), st.reach)
+            eff, cutoff = self._perception_inputs(level, levels, control)
             u = S.uniform("perception", t, n)
             crossed, excess = pc.perceive(self._intr[levels], reached, eff, u,
-                                          c.perception.noise_sd)
+                                          c.perception.noise_sd, cutoff)
         else:
             reached = np.zeros(n, dtype=bool)
             crossed = reached
@@ -239,17 +261,18 @@ class TrustModel(mesa.Model):
         complaints = posts = recommendations = 0
         if c.wom.enabled:
             w = c.wom
-            g = S.get("wom", t)
-            u = g.random((2, n), dtype=np.float32)
+            # row 0 decides complaints and recommendations: one draw serves both, since
+            # complainers (crossed) and recommenders (reached, not crossed) are disjoint;
+            # row 1 decides who sees a public post
+            u = S.bits("wom", t, n, k=2)
             complain, post, recommend = wom.speakers(
-                crossed, reached & ~crossed, u[0], u[1],
+                crossed, reached & ~crossed, u[0], u[0],
                 p_tell_negative=w.p_tell_negative, p_post_public=w.p_post_public,
                 p_tell_positive=w.p_tell_positive,
             )
             complaints, posts = int(np.count_nonzero(complain)), int(np.count_nonzero(post))
             recommendations = int(np.count_nonzero(recommend))
-            # the third draw (who sees a public post) is next in the same stream-week
-            u_public = g.random(n, dtype=np.float32) if posts else None
+            u_public = u[1] if posts else None
             p.neg_buzz, p.pos_buzz = wom.buzz(
                 adj, complain, recommend, posts, u_public, p.neg_buzz, p.pos_buzz,
                 public_reach=w.public_reach, negative_decay=w.negative_decay,
@@ -303,20 +326,19 @@ class TrustModel(mesa.Model):
         if self.week >= c.run.weeks:
             self.running = False
 
-    def _incidents_step(self, t: int, n: int) -> np.ndarray:
-        """News of incidents; returns the exit intention it creates this week."""
+    def _incidents_step(self, t: int, n: int) -> np.ndarray | None:
+        """News of incidents; returns the exit intention it creates this week (None: none)."""
         c = self.config
         p = self.population
         ic = c.incidents
-        intention = np.zeros(n, dtype=np.float32)
         if not ic.enabled or not ic.events:
-            return intention
+            return None
         starting = [i for i, e in enumerate(ic.events) if e.week == t]
         if starting:
             self._incident_idx = starting[-1]
             p.aware_week[:] = -1
         if self._incident_idx < 0:
-            return intention
+            return None
         ev = ic.events[self._incident_idx]
         if starting:
             u = self.streams.uniform("incidents", t, n)
@@ -324,11 +346,11 @@ class TrustModel(mesa.Model):
         else:
             sharers = p.aware_week == t - 1
             if ic.share_prob <= 0 or not sharers.any():
-                return intention  # no one can learn of it: skip the draws (keyed by week)
+                return None  # no one can learn of it: skip the draws (keyed by week)
             u = self.streams.uniform("incidents", t, n)
             new = inc.network_news(self.adjacency, sharers, p.aware_week, u, ic.share_prob)
         if not new.any():
-            return intention
+            return None
         p.aware_week[new] = t
         p.trust = inc.incident_trust_loss(
             p.trust, new, severity=ev.severity, responsible=ev.responsible,
@@ -339,14 +361,19 @@ class TrustModel(mesa.Model):
         return inc.exit_intention(new, p.would_stop, severity=ev.severity,
                                   responsible=ev.responsible)
 
-    def _churn_step(self, t: int, n: int, crossed: np.ndarray, intention: np.ndarray) -> int:
+    def _churn_step(
+        self, t: int, n: int, crossed: np.ndarray, intention: np.ndarray | None
+    ) -> int:
         """Apply churn; returns the number who left this week."""
         cc = self.config.churn
         p = self.population
         if not cc.enabled:
             return 0
-        direct = ch.stated_to_actual(intention + cc.crossing_exit_stated * crossed,
-                                     cc.exit_conversion)
+        stated = np.multiply(crossed, np.float32(cc.crossing_exit_stated), dtype=np.float32)
+        if intention is not None:
+            stated += intention
+        direct = ch.stated_to_actual(stated, cc.exit_conversion)
+        np.clip(direct, 0.0, 1.0, out=direct)
         u = self.streams.uniform("churn", t, n)
         if cc.rule == "hazard":
             if cc.contagion:
@@ -357,11 +384,11 @@ class TrustModel(mesa.Model):
                 expo, ratio = np.zeros(n, dtype=np.float32), 1.0
             h = ch.hazard(p.trust, expo, base_hazard=cc.base_hazard,
                           trust_sensitivity=cc.trust_sensitivity, contagion_ratio=ratio)
-            leave = p.customer & (u < ch.exit_probability(h, np.clip(direct, 0, 1)))
+            leave = p.customer & (u < ch.exit_probability(h, direct))
         else:
             social = ch.threshold_rule(self.adjacency, ~p.customer, self.degree,
                                        p.social_threshold) if cc.contagion else False
-            leave = p.customer & (social | (u < np.clip(direct, 0, 1)))
+            leave = p.customer & (social | (u < direct))
         idx = np.flatnonzero(leave)
         p.customer[idx] = False
         p.churn_week[idx] = t

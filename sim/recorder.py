@@ -36,8 +36,33 @@ class SegmentIndex:
         self.key = (self.segment * BINS).astype(np.float32)  # bin offset, added as float
 
 
+def group_trust_sums(
+    trust: np.ndarray, segments: SegmentIndex, customer: np.ndarray
+) -> np.ndarray:
+    """Total trust per segment, apart for former and current customers.
+
+    One ``np.bincount`` over the keys ``segment + n_segments * customer``.
+
+    Args:
+        trust: Trust per consumer.
+        segments: Segment look-ups of the population.
+        customer: Still a customer (bool).
+
+    Returns:
+        float64 array of shape ``(2, n_segments)``: row 0 former customers,
+        row 1 customers.
+    """
+    s = segments.n_segments
+    key = np.multiply(customer, s, dtype=np.intp)
+    key += segments.segment
+    return np.bincount(key, weights=trust, minlength=2 * s).reshape(2, s)
+
+
 def segment_trust_stats(
-    trust: np.ndarray, segment: np.ndarray | SegmentIndex, n_segments: int = len(SEGMENTS)
+    trust: np.ndarray,
+    segment: np.ndarray | SegmentIndex,
+    n_segments: int = len(SEGMENTS),
+    sums: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mean and 10/50/90% quantiles of trust per segment.
 
@@ -45,6 +70,8 @@ def segment_trust_stats(
         trust: Trust per consumer, in [0, 1].
         segment: Segment index per consumer, or a precomputed :class:`SegmentIndex`.
         n_segments: Number of segments (ignored with a SegmentIndex).
+        sums: Total trust per segment, if already known (as from
+            :func:`group_trust_sums`, summed over its rows).
 
     Returns:
         ``(means, quantiles)`` of shapes ``(S,)`` and ``(S, 3)``; NaN for an
@@ -57,10 +84,11 @@ def segment_trust_stats(
     f = np.minimum(trust, np.float32(1.0 - 0.5 / BINS), dtype=np.float32)
     f *= np.float32(BINS)
     f += idx.key
-    counts = np.bincount(f.astype(np.int32), minlength=n_segments * BINS)
+    counts = np.bincount(f.astype(np.intp), minlength=n_segments * BINS)
     counts = counts.reshape(n_segments, BINS)
-    # bincount, not a BLAS product: OpenBLAS threads cost more than they save here
-    sums = np.bincount(idx.segment, weights=trust, minlength=n_segments)
+    if sums is None:
+        # bincount, not a BLAS product: OpenBLAS threads cost more than they save here
+        sums = np.bincount(idx.segment, weights=trust, minlength=n_segments)
     sizes = counts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         means = sums / sizes
@@ -122,12 +150,11 @@ class WeeklyRecorder:
         col["churned"].append(churned)
         col["churned_cumulative"].append(n - customers)
         col["retention"].append(customers / max(model._initial_customers, 1))
-        col["mean_trust"].append(float(p.trust.mean(dtype=np.float64)))
-        col["mean_trust_customers"].append(
-            float(np.add.reduce(p.trust * p.customer, dtype=np.float64)) / customers
-            if customers else np.nan
-        )
-        means, qs = segment_trust_stats(p.trust, self._segments)
+        sums = group_trust_sums(p.trust, self._segments, p.customer)
+        col["mean_trust"].append(float(sums.sum()) / n)
+        col["mean_trust_customers"].append(float(sums[1].sum()) / customers
+                                           if customers else np.nan)
+        means, qs = segment_trust_stats(p.trust, self._segments, sums=sums.sum(axis=0))
         for s, name in enumerate(SEGMENTS):
             col[f"trust_{name}"].append(means[s])
             for j, q in enumerate(QUANTILES):

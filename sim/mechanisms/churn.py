@@ -80,16 +80,18 @@ def hazard(
     Returns:
         Hazard per consumer (float32).
     """
-    log_h = np.float32(trust_sensitivity) * (1.0 - trust)
-    if contagion_ratio != 1.0:
-        log_h = log_h + np.float32(np.log(contagion_ratio)) * exposure
+    f32 = np.float32
     if base_hazard <= 0:
-        return np.zeros_like(log_h, dtype=np.float32)
-    # in log space, capped at exp(60) ~ 1e26: a hazard that large already means certain
-    # exit; the cap only keeps float32 from overflowing to inf at extreme settings
-    log_h += np.float32(np.log(base_hazard))
-    np.minimum(log_h, np.float32(60.0), out=log_h)
-    return np.exp(log_h).astype(np.float32, copy=False)
+        return np.zeros(np.shape(trust), dtype=f32)
+    # log h = log base + sensitivity * (1 - trust) + log(ratio) * E, in place
+    log_h = np.multiply(trust, f32(-trust_sensitivity), dtype=f32)
+    log_h += f32(np.log(base_hazard) + trust_sensitivity)
+    if contagion_ratio != 1.0:
+        log_h += f32(np.log(contagion_ratio)) * exposure
+    # capped at exp(60) ~ 1e26: a hazard that large already means certain exit; the
+    # cap only keeps float32 from overflowing to inf at extreme settings
+    np.minimum(log_h, f32(60.0), out=log_h)
+    return np.exp(log_h, out=log_h)
 
 
 def threshold_rule(
@@ -122,7 +124,7 @@ def stated_to_actual(intention: np.ndarray, exit_conversion: float) -> np.ndarra
     Returns:
         Exit probability (float32).
     """
-    return (np.float32(exit_conversion) * intention).astype(np.float32)
+    return np.multiply(intention, np.float32(exit_conversion), dtype=np.float32)
 
 
 def exit_probability(h: np.ndarray, *direct: np.ndarray) -> np.ndarray:
@@ -135,7 +137,8 @@ def exit_probability(h: np.ndarray, *direct: np.ndarray) -> np.ndarray:
     Returns:
         ``1 - exp(-h) * prod(1 - p)``.
     """
-    stay = np.exp(-h)
+    stay = np.negative(h, dtype=np.float32)
+    np.exp(stay, out=stay)
     for p in direct:
-        stay = stay * (1.0 - p)
-    return (1.0 - stay).astype(np.float32)
+        stay *= np.subtract(np.float32(1.0), p, dtype=np.float32)
+    return np.subtract(np.float32(1.0), stay, out=stay)

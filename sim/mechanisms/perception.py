@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-Z_MAX = 8.0
-"""Crossing is not evaluated when the threshold lies this many noise sd above the ad."""
+from sim.rng import below
 
 
 def exposed(customer: np.ndarray, u: np.ndarray, reach: float) -> np.ndarray:
@@ -14,13 +13,14 @@ def exposed(customer: np.ndarray, u: np.ndarray, reach: float) -> np.ndarray:
 
     Args:
         customer: Still a customer (bool).
-        u: One uniform draw per consumer (exposure stream).
+        u: One draw per consumer (exposure stream): uniforms on [0, 1), or raw
+            uint32 words (see :func:`sim.rng.below`).
         reach: Weekly reach probability.
 
     Returns:
         Boolean mask of reached customers.
     """
-    return customer & (u < reach)
+    return customer & below(u, reach)
 
 
 def effective_threshold(
@@ -59,22 +59,48 @@ def effective_threshold(
     return np.clip(eff, 0.0, 1.0, out=eff)
 
 
+def crossing_cutoff(
+    intrusiveness: np.ndarray | float, eff_threshold: np.ndarray, noise_sd: float
+) -> np.ndarray:
+    """The perception draw above which the ad crosses each consumer's line.
+
+    Perceived intrusiveness is ``intrusiveness + noise_sd * z`` with ``z =
+    Phi^-1(u)``; it exceeds the effective threshold exactly when ``u >
+    Phi((threshold - intrusiveness) / noise_sd)``, the cut-off returned here.
+    It depends only on the ladder level and the thresholds, so a run can keep
+    it while the level stays the same, and a week then needs one comparison
+    per consumer and a normal quantile only for those who do cross.
+
+    Args:
+        intrusiveness: Intrusiveness of the ad each consumer gets (array or scalar).
+        eff_threshold: Effective thresholds.
+        noise_sd: Perception noise (0: a strict threshold).
+
+    Returns:
+        Cut-offs in [0, 1] (float32); 1 means the ad can never cross.
+    """
+    margin = np.subtract(eff_threshold, intrusiveness, dtype=np.float32)  # threshold - ad
+    if noise_sd <= 0:
+        return np.where(margin < 0, np.float32(0.0), np.float32(1.0))
+    return special.ndtr(margin / np.float32(noise_sd)).astype(np.float32)
+
+
 def perceive(
-    intrusiveness: np.ndarray,
+    intrusiveness: np.ndarray | float,
     reached: np.ndarray,
     eff_threshold: np.ndarray,
     u: np.ndarray,
     noise_sd: float,
+    cutoff: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which reached consumers feel the ad crosses the line, and by how much.
 
     Perceived intrusiveness is the level's intrusiveness plus normal noise
-    ``noise_sd * z``; the ad is boundary-crossing when it exceeds the
-    effective threshold. The normal draw is ``z = Phi^-1(u)`` from one uniform
-    per consumer, computed only where crossing is possible (the threshold is
-    less than :data:`Z_MAX` noise standard deviations above the ad; beyond
-    that the chance is below 1e-15). The result equals drawing ``z`` for
-    everyone, at a fraction of the cost.
+    ``noise_sd * z``, ``z = Phi^-1(u)`` from one uniform per consumer; the ad
+    is boundary-crossing when it exceeds the effective threshold, that is when
+    ``u`` is above :func:`crossing_cutoff`. The normal quantile is computed
+    only for those who cross, to give the excess; the result equals drawing
+    ``z`` for everyone.
 
     Args:
         intrusiveness: Intrusiveness of the ad each consumer gets (array or scalar).
@@ -82,23 +108,24 @@ def perceive(
         eff_threshold: Effective thresholds.
         u: Uniform draws in [0, 1) (perception stream).
         noise_sd: Perception noise.
+        cutoff: :func:`crossing_cutoff` of the same inputs, if already known.
 
     Returns:
         ``(crossed, excess)``: boolean mask, and perceived minus threshold
         where crossed (0 elsewhere).
     """
     n = reached.shape[0]
-    margin = np.subtract(eff_threshold, intrusiveness, dtype=np.float32)  # threshold - ad
     excess = np.zeros(n, dtype=np.float32)
+    if cutoff is None:
+        cutoff = crossing_cutoff(intrusiveness, eff_threshold, noise_sd)
     if noise_sd <= 0:
-        crossed = reached & (margin < 0)
-        np.negative(margin, out=excess, where=crossed)
-        return crossed, excess
-    cand = np.flatnonzero(reached & (margin < np.float32(Z_MAX * noise_sd)))
-    z = special.ndtri(u[cand].astype(np.float64))
-    gap = noise_sd * z - margin[cand]
-    hit = gap > 0
-    crossed = np.zeros(n, dtype=bool)
-    crossed[cand[hit]] = True
-    excess[cand[hit]] = gap[hit]
+        crossed = reached & (cutoff < np.float32(0.5))
+    else:
+        crossed = reached & (u > cutoff)
+    hit = np.flatnonzero(crossed)
+    ad = intrusiveness[hit] if np.ndim(intrusiveness) else intrusiveness
+    gap = np.subtract(ad, eff_threshold[hit], dtype=np.float64)  # ad - threshold
+    if noise_sd > 0:
+        gap += noise_sd * special.ndtri(u[hit].astype(np.float64))
+    excess[hit] = np.maximum(gap, 0.0)  # >= 0 up to the cut-off's float32 rounding
     return crossed, excess

@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sim.graph_ops import neighbour_sum
+from sim.rng import below
 
 
 def speakers(
@@ -34,8 +35,9 @@ def speakers(
     Args:
         crossed: Felt crossed this week (bool).
         satisfied: Reached with an acceptable ad (bool).
-        u_neg: Uniform draws for complaints (public posters are the lowest).
-        u_pos: Uniform draws for recommendations.
+        u_neg: Draws for complaints (public posters are the lowest): uniforms
+            on [0, 1) or raw uint32 words (see :func:`sim.rng.below`).
+        u_pos: Draws for recommendations, likewise.
         p_tell_negative: Complaint probability.
         p_post_public: Public-post probability (at most ``p_tell_negative``).
         p_tell_positive: Recommendation probability.
@@ -43,9 +45,9 @@ def speakers(
     Returns:
         ``(complain, post, recommend)`` boolean masks.
     """
-    complain = crossed & (u_neg < p_tell_negative)
-    post = crossed & (u_neg < p_post_public)
-    recommend = satisfied & (u_pos < p_tell_positive)
+    complain = crossed & below(u_neg, p_tell_negative)
+    post = crossed & below(u_neg, p_post_public)
+    recommend = satisfied & below(u_pos, p_tell_positive)
     return complain, post, recommend
 
 
@@ -73,7 +75,8 @@ def buzz(
         complain: Complainers (bool).
         recommend: Recommenders (bool).
         n_posts: Public posts this week.
-        u_public: Uniform draws for seeing a public post (needed when ``n_posts > 0``).
+        u_public: Draws for seeing a public post (needed when ``n_posts > 0``),
+            uniforms or raw uint32 words.
         neg_buzz: Negative buzz so far.
         pos_buzz: Positive buzz so far.
         public_reach: Consumers reached per public post.
@@ -87,7 +90,7 @@ def buzz(
     neg_in = neighbour_sum(adj, complain)
     if n_posts:
         p_seen = 1.0 - np.exp(-n_posts * public_reach / n)
-        neg_in = neg_in + (u_public < p_seen)
+        neg_in += below(u_public, p_seen)
     pos_in = neighbour_sum(adj, recommend)
     neg = np.multiply(neg_buzz, np.float32(negative_decay), dtype=np.float32)
     neg += neg_in
@@ -119,6 +122,14 @@ def wom_trust_update(
     Returns:
         New trust (float32).
     """
-    t = trust * np.exp(np.float32(-negative_effect) * neg_buzz)
-    t = 1.0 - (1.0 - t) * np.exp(np.float32(-positive_effect) * pos_buzz)
-    return np.clip(t, 0.0, 1.0).astype(np.float32)
+    f32 = np.float32
+    t = np.multiply(neg_buzz, f32(-negative_effect), dtype=f32)
+    np.exp(t, out=t)
+    t *= trust
+    # t <- 1 - (1 - t) * exp(-positive_effect * pos_buzz), in place
+    keep = np.multiply(pos_buzz, f32(-positive_effect), dtype=f32)
+    np.exp(keep, out=keep)
+    np.subtract(f32(1.0), t, out=t)
+    t *= keep
+    np.subtract(f32(1.0), t, out=t)
+    return np.clip(t, 0.0, 1.0, out=t)
