@@ -88,13 +88,7 @@ class Streams:
 
         Each uniform is the top 24 bits of a raw 32-bit draw (:meth:`bits`) times
         ``2**-24``: the construction numpy's ``Generator.random(dtype=float32)``
-        uses, at about 60% of its cost.
-
-        Args:
-            name: Stream name.
-            week: Week.
-            n: Population size.
-            k: Draws per consumer.
+        uses, at about 60% of its cost. Arguments as for :meth:`bits`.
 
         Returns:
             Array of shape ``(n,)`` if ``k == 1`` else ``(k, n)``.
