@@ -57,3 +57,19 @@ def test_far_thresholds_are_never_evaluated_and_never_cross():
     u = np.array([0.999999, 0.999999], np.float32)  # z about 4.75
     crossed, _ = pc.perceive(intr, np.ones(2, bool), eff, u, 0.05)
     assert crossed.tolist() == [False, True]
+
+
+def test_cutoff_is_the_normal_cdf_of_the_margin_and_reusable():
+    eff = np.array([0.55, 0.5, 0.45, 0.9], np.float32)
+    cut = pc.crossing_cutoff(np.float32(0.5), eff, 0.05)
+    assert np.allclose(cut, [0.841345, 0.5, 0.158655, 1.0], atol=1e-6)
+    assert cut.dtype == np.float32
+    # no noise: 0 (always crosses) below the ad, 1 (never) at or above it
+    assert pc.crossing_cutoff(np.float32(0.5), eff, 0.0).tolist() == [1.0, 1.0, 0.0, 1.0]
+    u = np.random.default_rng(2).random((50, 4), dtype=np.float32)
+    reached = np.array([True, True, True, False])
+    for row in u:
+        fresh = pc.perceive(np.float32(0.5), reached, eff, row, 0.05)
+        kept = pc.perceive(np.float32(0.5), reached, eff, row, 0.05, cut)
+        assert np.array_equal(fresh[0], kept[0]) and np.array_equal(fresh[1], kept[1])
+        assert (fresh[1] >= 0).all() and not fresh[0][3]
