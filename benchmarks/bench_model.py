@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_model.py            # full figures (about 4-5 minutes on 2 cores)
+    python benchmarks/bench_model.py            # full figures (about 3-5 minutes on 2 cores)
     python benchmarks/bench_model.py --quick    # smaller sizes, a smoke test (under a minute)
     python benchmarks/bench_model.py --profile  # also cProfile one large run
 
