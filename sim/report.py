@@ -60,14 +60,26 @@ _DPI = 130
 # --------------------------------------------------------------------------- helpers
 
 
-def _money(x: float, _pos: Any = None) -> str:
-    """Format an amount compactly: 950, 12.5k, 1.89M."""
+def compact_number(x: float, _pos: Any = None) -> str:
+    """Format a number compactly for axes and labels: 0.125, 950, 12.5k, 1.89M.
+
+    Args:
+        x: The number.
+        _pos: Tick position (ignored; lets the function serve as a
+            ``matplotlib.ticker.FuncFormatter``).
+
+    Returns:
+        Three significant digits with a k or M suffix from a thousand up;
+        whole numbers from 100 to 999.
+    """
     ax = abs(x)
     if ax >= 1e6:
         return f"{x / 1e6:.3g}M"
     if ax >= 1e3:
         return f"{x / 1e3:.3g}k"
-    return f"{x:.0f}"
+    if ax >= 100:
+        return f"{x:.0f}"
+    return f"{x:.3g}"
 
 
 def _thousands(x: float, _pos: Any = None) -> str:
@@ -304,12 +316,12 @@ def fig_revenue(weekly: pd.DataFrame, scenario: Scenario | None = None) -> Figur
     ax1.bar(w, weekly["revenue"], color="#52be80", width=0.8, label="revenue that week")
     ax1.set_ylim(0, max(1.0, float(weekly["revenue"].max())) * 1.3)
     ax1.set_ylabel("Revenue per week")
-    ax1.yaxis.set_major_formatter(ticker.FuncFormatter(_money))
+    ax1.yaxis.set_major_formatter(ticker.FuncFormatter(compact_number))
     ax1.set_title("Weekly revenue")
     ax2.plot(w, weekly["revenue_cumulative"], color="#1e8449", lw=2, label="revenue so far")
     ax2.set_ylabel("Cumulative revenue")
     ax2.set_ylim(bottom=0)
-    ax2.yaxis.set_major_formatter(ticker.FuncFormatter(_money))
+    ax2.yaxis.set_major_formatter(ticker.FuncFormatter(compact_number))
     ax2.set_title("Cumulative revenue")
     for ax in (ax1, ax2):
         _week_axis(ax, weekly)
@@ -495,9 +507,9 @@ def fig_compare(cmp: Comparison) -> Figure:
             ax.yaxis.set_major_formatter(ticker.PercentFormatter(decimals=0))
             axd.yaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _p: f"{x:+.1f} pp"))
         elif metric == "revenue_cumulative":
-            ax.yaxis.set_major_formatter(ticker.FuncFormatter(_money))
+            ax.yaxis.set_major_formatter(ticker.FuncFormatter(compact_number))
             axd.yaxis.set_major_formatter(ticker.FuncFormatter(
-                lambda x, _p: ("+" if x > 0 else "") + _money(x)))
+                lambda x, _p: ("+" if x > 0 else "") + compact_number(x)))
         else:
             axd.yaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _p: f"{x:+.2f}"))
         for a_ in (ax, axd):

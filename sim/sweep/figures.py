@@ -24,7 +24,7 @@ import numpy as np
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
-from sim.report import save_figure
+from sim.report import compact_number, save_figure
 
 if TYPE_CHECKING:
     from sim.sweep.analyze import Analysis
@@ -72,17 +72,6 @@ def _fmt(v: Any) -> str:
     if isinstance(v, float | np.floating):
         return f"{v:.3g}"
     return str(v)
-
-
-def _compact(x: float, _pos: Any = None) -> str:
-    ax = abs(x)
-    if ax >= 1e6:
-        return f"{x / 1e6:.3g}M"
-    if ax >= 1e4:
-        return f"{x / 1e3:.3g}k"
-    if ax >= 100:
-        return f"{x:.0f}"
-    return f"{x:.3g}"
 
 
 def _reps(n: int) -> str:
@@ -152,7 +141,7 @@ def fig_indices(an: Analysis, kpi: str) -> Figure:
     elif an.method == "morris":
         ax.set_xlabel(f"elementary effect on {kpi_label(kpi, _weeks(an))}\n"
                       "per full range of the factor")
-        ax.xaxis.set_major_formatter(ticker.FuncFormatter(_compact))
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(compact_number))
         design = f"Morris, {sp.design.samples} trajectories, {sp.design.levels} levels"
     else:
         ax.set_xlabel("first-order share of the variance of "
@@ -233,7 +222,8 @@ def fig_heatmaps(an: Analysis, x: str, y: str, kpis: Sequence[str]) -> Figure:
                 if np.isfinite(z[i, j]):
                     r, g, b, _ = rgba[i, j]
                     dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
-                    ax.text(j, i, _compact(z[i, j]) if abs(z[i, j]) >= 100 else f"{z[i, j]:.3f}",
+                    v = z[i, j]
+                    ax.text(j, i, compact_number(v) if abs(v) >= 100 else f"{v:.3f}",
                             ha="center", va="center", fontsize=7.5,
                             color="white" if dark else "black")
         ax.set_xticks(range(len(xs)), [_value_text(an, x, v) for v in xs], fontsize=8)
@@ -244,7 +234,7 @@ def fig_heatmaps(an: Analysis, x: str, y: str, kpis: Sequence[str]) -> Figure:
         ax.set_title(kpi_label(kpi, _weeks(an), unit=False), fontsize=10)
         cb = fig.colorbar(im, ax=ax, shrink=0.85)
         cb.set_label(kpi_label(kpi, _weeks(an)), fontsize=8)
-        cb.ax.yaxis.set_major_formatter(ticker.FuncFormatter(_compact))
+        cb.ax.yaxis.set_major_formatter(ticker.FuncFormatter(compact_number))
     sp = an.sweep.spec
     note = f"mean of {_reps(sp.replicates)} per cell"
     if others:
@@ -305,7 +295,7 @@ def fig_escalation_curve(an: Analysis, kpi: str = "revenue_cumulative") -> Figur
         peak = levels[int(top["x"])]
         peak = peak if isinstance(peak, str) else _value_text(an, esc.name, peak).split()[0]
         ax.plot(sel["x"], sel["mean"], "-o", color=c, lw=1.8, ms=4,
-                label=f"{label}: peak at {peak} ({_compact(top['mean'])})")
+                label=f"{label}: peak at {peak} ({compact_number(top['mean'])})")
         ax.fill_between(sel["x"], sel["mean"] - sel["half"], sel["mean"] + sel["half"],
                         color=c, alpha=0.15, lw=0)
         ax.plot([top["x"]], [top["mean"]], marker="*", ms=16, color=c, mec="black", mew=0.6,
@@ -313,7 +303,7 @@ def fig_escalation_curve(an: Analysis, kpi: str = "revenue_cumulative") -> Figur
     ax.set_xticks(range(len(levels)), [_value_text(an, esc.name, v) for v in levels])
     ax.set_xlabel("escalation level (intrusiveness)")
     ax.set_ylabel(kpi_label(kpi, _weeks(an)))
-    ax.yaxis.set_major_formatter(ticker.FuncFormatter(_compact))
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(compact_number))
     ax.grid(alpha=0.3)
     title = ", ".join(sp.factor(g).label or g for g in groups) if groups else (
         "market" if sp.base else "")
