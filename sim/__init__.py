@@ -9,7 +9,7 @@ The public API::
     res.weekly, res.consumers, res.survey, res.summary, res.network, res.scenario
 """
 
-from sim.compare import Comparison, compare
+from sim.compare import Comparison, abnormal_churn, compare
 from sim.config import Scenario
 from sim.errors import ScenarioError
 from sim.markets import fit_market, list_markets
@@ -34,6 +34,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "TrustModel",
+    "abnormal_churn",
     "analyze_sweep",
     "builtin_dir",
     "compare",

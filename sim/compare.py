@@ -29,7 +29,7 @@ import pandas as pd
 
 from sim.config import Scenario
 from sim.errors import ScenarioError
-from sim.results import run
+from sim.results import RunResult, run
 from sim.scenario_io import load_scenario, with_overrides
 
 FINAL_METRICS: dict[str, str] = {
@@ -126,6 +126,25 @@ class Comparison:
             raise KeyError(f"metric {metric!r} not compared; metrics: {list(FINAL_METRICS)}")
         return hit.iloc[0]
 
+    def abnormal_churn(self, incident_week: int) -> pd.DataFrame:
+        """Abnormal churn of B against A, week by week, for each replicate.
+
+        For a comparison of a scenario without an incident (A) against the same
+        scenario with one (B): see :func:`abnormal_churn`.
+
+        Args:
+            incident_week: The week the incident happened in B.
+
+        Returns:
+            One row per week, one column per replicate.
+        """
+        runs = self.runs.set_index(["side", "replicate"]).sort_index()
+        return pd.DataFrame({
+            r: abnormal_churn(runs.loc[("a", r)].sort_values("week"),
+                              runs.loc[("b", r)].sort_values("week"), incident_week)
+            for r in range(self.replicates)
+        })
+
     def format_table(self) -> str:
         """The comparison as a plain-text table (what ``trustsim compare`` prints).
 
@@ -163,6 +182,63 @@ class Comparison:
                 lines.append("  " + "  ".join("-" * w for w in widths))
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
+
+
+def abnormal_churn(
+    without: RunResult | pd.DataFrame | pd.Series,
+    with_incident: RunResult | pd.DataFrame | pd.Series,
+    incident_week: int,
+) -> pd.Series:
+    """Customers an incident has cost so far, as a share of those just before it.
+
+    The Ponemon/IBM definition of abnormal churn: customers lost with the
+    incident minus customers lost without it, over the customers the brand
+    had just before the incident. Pass two runs that share population,
+    network and draws (same ``run.seed`` and ``run.replicate``; only the
+    incident differs), so that the difference is the incident's effect.
+
+    Args:
+        without: The run without the incident: a :class:`~sim.RunResult`, its
+            ``weekly`` table, or that table's ``customers`` column.
+        with_incident: The same run with the incident, likewise.
+        incident_week: The week the incident happened.
+
+    Returns:
+        Abnormal churn per week (0 before the incident), indexed by week.
+
+    Raises:
+        ValueError: If the runs differ in length, or ``incident_week`` is not
+            one of their weeks.
+    """
+    a, _ = _customers(without, "without")
+    b, start = _customers(with_incident, "with_incident")
+    if len(a) != len(b):
+        raise ValueError(f"abnormal_churn: the runs differ in length ({len(a)} and {len(b)} "
+                         "weeks); compare two runs of the same scenario")
+    if not 0 <= int(incident_week) < len(b):
+        raise ValueError(f"abnormal_churn: incident_week must be a week of the runs, 0 to "
+                         f"{len(b) - 1}; got {incident_week!r}")
+    before = start if incident_week == 0 else b[incident_week - 1]
+    lost = (a - b) / before if before > 0 else np.full(len(b), np.nan)
+    return pd.Series(lost, index=pd.RangeIndex(len(b), name="week"), name="abnormal_churn")
+
+
+def _customers(x: RunResult | pd.DataFrame | pd.Series, name: str) -> tuple[np.ndarray, float]:
+    """Customers after each week, and before week 0 (NaN if unknown)."""
+    weekly = x.weekly if isinstance(x, RunResult) else x
+    if isinstance(weekly, pd.Series):
+        return weekly.to_numpy(dtype=np.float64), math.nan
+    if not isinstance(weekly, pd.DataFrame):
+        raise TypeError(f"abnormal_churn: {name} must be a RunResult, a weekly table or its "
+                        f"'customers' column, not {type(x).__name__}")
+    if "customers" not in weekly:
+        raise ValueError(f"abnormal_churn: {name} has no 'customers' column; pass a "
+                         "RunResult or its weekly table")
+    cust = weekly["customers"].to_numpy(dtype=np.float64)
+    start = math.nan
+    if len(cust) and "retention" in weekly and weekly["retention"].iloc[0] > 0:
+        start = float(round(cust[0] / weekly["retention"].iloc[0]))  # customers / retention
+    return cust, start
 
 
 def paired_interval(diffs: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:

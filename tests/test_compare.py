@@ -13,6 +13,7 @@ import pytest
 import sim
 from sim.compare import FINAL_METRICS, WEEKLY_METRICS, compare, paired_interval, write_comparison
 from sim.output import OutputExistsError
+from tests.conftest import SCENARIOS
 
 ROOT = Path(__file__).resolve().parents[1]
 SC = ROOT / "scenarios"
@@ -157,3 +158,51 @@ def test_format_and_write(tmp_path):
     with pytest.raises(OutputExistsError):
         write_comparison(cmp, out, figures=False)
     write_comparison(cmp, out, figures=False, force=True)
+
+
+def _weekly(customers, initial):
+    customers = np.asarray(customers, dtype=float)
+    return pd.DataFrame({"week": range(len(customers)), "customers": customers,
+                         "retention": customers / initial})
+
+
+def test_abnormal_churn_is_the_ponemon_share():
+    without = _weekly([99, 98, 97, 96, 95], 100)
+    with_incident = _weekly([99, 98, 90, 88, 86], 100)
+    ab = sim.abnormal_churn(without, with_incident, 2)
+    # customers just before the incident (end of week 1): 98
+    assert np.allclose(ab.to_numpy(), [0, 0, 7 / 98, 8 / 98, 9 / 98])
+    assert ab.index.name == "week"
+    # week 0: the customers before the run, from customers / retention
+    assert np.isclose(sim.abnormal_churn(without, with_incident, 0).iloc[-1], 9 / 100)
+    # a bare customers column has no count before week 0
+    assert np.isnan(sim.abnormal_churn(without["customers"], with_incident["customers"], 0)).all()
+
+
+def test_abnormal_churn_rejects_mismatched_runs_and_weeks():
+    a, b = _weekly([9, 8], 10), _weekly([9, 8, 7], 10)
+    with pytest.raises(ValueError, match="differ in length"):
+        sim.abnormal_churn(a, b, 1)
+    with pytest.raises(ValueError, match="incident_week must be a week of the runs, 0 to 1"):
+        sim.abnormal_churn(a, a, 5)
+    with pytest.raises(ValueError, match="no 'customers' column"):
+        sim.abnormal_churn(a.drop(columns="customers"), a, 0)
+    with pytest.raises(TypeError, match="must be a RunResult"):
+        sim.abnormal_churn([1, 2], a, 0)
+
+
+def test_comparison_gives_abnormal_churn_per_replicate():
+    base = sim.load_scenario(SCENARIOS / "baseline.toml",
+                             overrides={"population.size": 3000, "run.weeks": 12})
+    breach = sim.with_overrides(base, {"incidents.events": [
+        {"week": 6, "severity": 0.8, "responsible": False, "media_reach": 0.5}]})
+    cmp = sim.compare(base, breach, replicates=2)
+    table = cmp.abnormal_churn(6)
+    assert list(table.columns) == [0, 1] and len(table) == 12
+    assert (table.iloc[:6] == 0).all().all()
+    assert (table.iloc[-1] > 0).all()
+    for r in range(2):
+        o = {"run.replicate": r}
+        want = sim.abnormal_churn(sim.run(sim.with_overrides(base, o)),
+                                  sim.run(sim.with_overrides(cmp.b, o)), 6)
+        assert np.allclose(table[r].to_numpy(), want.to_numpy())

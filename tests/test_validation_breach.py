@@ -23,8 +23,7 @@ def abnormal_churn(incident: dict, seed: int = 20201) -> float:
     with_breach = sim.with_overrides(base, {"incidents.events": [incident]})
     a, b = sim.run(base).weekly, sim.run(with_breach).weekly
     assert (a["customers"].iloc[:26] == b["customers"].iloc[:26]).all(), "CRN before breach"
-    at_breach = b["customers"].iloc[25]
-    return (a["customers"].iloc[-1] - b["customers"].iloc[-1]) / at_breach
+    return float(sim.abnormal_churn(a, b, incident["week"]).iloc[-1])
 
 
 @pytest.mark.parametrize("seed", [1, 2])
