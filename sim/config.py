@@ -13,7 +13,9 @@ every default below.
 
 from __future__ import annotations
 
+import difflib
 import itertools
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -524,6 +526,69 @@ class Scenario(_Section):
     def to_dict(self) -> dict[str, Any]:
         """Return the scenario as plain data (TOML-serialisable, no ``None``)."""
         return _drop_none(self.model_dump(mode="json"))
+
+    def get(self, key: str) -> Any:
+        """The value at a dotted key path, as in overrides and sweep factors.
+
+        Args:
+            key: Dotted path such as ``"strategy.reach"``; numeric parts index
+                into lists (``"incidents.events.0.week"``).
+
+        Returns:
+            The value as plain data (a table comes back as a dict).
+
+        Raises:
+            KeyError: For a path the scenario does not have, with the closest
+                key paths it does have.
+
+        Example:
+            >>> Scenario().get("churn.contagion_ratio")
+            1.8
+        """
+        data = self.to_dict()
+        found, value = lookup(data, key)
+        if not found:
+            hint = difflib.get_close_matches(key, leaf_paths(data), n=3, cutoff=0.6)
+            more = f"; did you mean {', '.join(map(repr, hint))}?" if hint else ""
+            raise KeyError(f"the scenario has no key {key!r}{more}")
+        return value
+
+
+def leaf_paths(node: Any, prefix: str = "") -> list[str]:
+    """Every dotted key path to a single value in nested tables and lists of tables.
+
+    Args:
+        node: Plain data, as from :meth:`Scenario.to_dict`.
+        prefix: Path of ``node`` itself followed by a dot ("" at the top).
+
+    Returns:
+        The paths, in the data's order.
+    """
+    if isinstance(node, Mapping):
+        return [p for k, val in node.items() for p in leaf_paths(val, f"{prefix}{k}.")]
+    if isinstance(node, list) and node and all(isinstance(x, Mapping) for x in node):
+        return [p for i, val in enumerate(node) for p in leaf_paths(val, f"{prefix}{i}.")]
+    return [prefix[:-1]]
+
+
+def lookup(node: Any, key: str) -> tuple[bool, Any]:
+    """Follow a dotted key path through nested tables and lists.
+
+    Args:
+        node: Plain data.
+        key: Dotted path; numeric parts index into lists.
+
+    Returns:
+        ``(True, value)`` if the path exists, else ``(False, None)``.
+    """
+    for part in key.split("."):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False, None
+    return True, node
 
 
 def _drop_none(obj: Any) -> Any:

@@ -101,3 +101,14 @@ def test_dumped_scenario_round_trips():
 
     again = sim.Scenario.from_dict(tomllib.loads(sim.dumps_scenario(sc)))
     assert again == sc
+
+
+def test_get_reads_dotted_key_paths():
+    sc = sim.load_scenario(SCENARIOS / "data_breach.toml")
+    assert sc.get("strategy.reach") == sc.strategy.reach
+    assert sc.get("incidents.events.0.week") == sc.incidents.events[0].week
+    assert sc.get("strategy.escalation")["mode"] == sc.strategy.escalation.mode
+    with pytest.raises(KeyError, match=r"no key 'strategy\.rech'; did you mean 'strategy\.reach'"):
+        sc.get("strategy.rech")
+    with pytest.raises(KeyError, match=r"no key 'incidents\.events\.5\.week'"):
+        sc.get("incidents.events.5.week")

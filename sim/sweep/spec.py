@@ -60,7 +60,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.config import Scenario
+from sim.config import Scenario, leaf_paths, lookup
 from sim.errors import Problem, ScenarioError
 from sim.scenario_io import builtin_dir, load_scenario, read_toml, scenario_from_dict
 
@@ -683,32 +683,13 @@ def _kpis(items: object, model: str, factors: Sequence[Factor], v: _Validator) -
     return list(items)
 
 
-def _leaf_paths(node: Any, prefix: str = "") -> list[str]:
-    if isinstance(node, Mapping):
-        return [p for k, val in node.items() for p in _leaf_paths(val, f"{prefix}{k}.")]
-    if isinstance(node, list) and node and all(isinstance(x, Mapping) for x in node):
-        return [p for i, val in enumerate(node) for p in _leaf_paths(val, f"{prefix}{i}.")]
-    return [prefix[:-1]]
-
-
-def _lookup(node: Any, key: str) -> tuple[bool, Any]:
-    for part in key.split("."):
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return False, None
-    return True, node
-
-
 def _check_factor_values(spec: SweepSpec, base: Scenario, v: _Validator) -> None:
     """Check each factor's key path and each of its values (or range ends) alone."""
     data = base.to_dict()
-    leaves = _leaf_paths(data)
+    leaves = leaf_paths(data)
     for i, f in enumerate(spec.factors):
         where = f"factors[{i}]"
-        found, node = _lookup(data, f.key)
+        found, node = lookup(data, f.key)
         if found and isinstance(node, Mapping | list):
             v.add(f"{where}.key", "is a table or list of the scenario, not a single value; "
                   "sweep one of its keys", f.key)
