@@ -19,12 +19,14 @@ sampled population differs from the targets only by sampling noise.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
+import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from scipy import special
 
@@ -167,17 +169,76 @@ def load_market(ref: str) -> MarketSpec:
         ScenarioError: Naming the market file and the bad key.
     """
     path = market_path(ref)
-    data = read_toml(path)
+    return validate_market(read_toml(path), str(path))
+
+
+def validate_market(data: Mapping[str, Any], file: str | None = None) -> MarketSpec:
+    """Validate market data (as read from a market file).
+
+    Args:
+        data: Nested tables: ``name``, ``source``, ``segments``, ``targets``, ``fit``.
+        file: File the data came from or goes to, for error messages.
+
+    Returns:
+        The validated market.
+
+    Raises:
+        ScenarioError: Listing every bad key with what is allowed.
+    """
     try:
-        return MarketSpec.model_validate(data)
+        return MarketSpec.model_validate(dict(data))
     except ValidationError as exc:
         raise ScenarioError(
             [
                 Problem(".".join(str(x) for x in e["loc"]), e["msg"].lower(), e.get("input"),
-                        str(path))
+                        file)
                 for e in exc.errors()
             ]
         ) from None
+
+
+def write_market(
+    market: MarketSpec | Mapping[str, Any],
+    path: str | Path,
+    *,
+    comment: str = "",
+    overwrite: bool = False,
+) -> Path:
+    """Write a market file that ``population.market`` and :func:`fit_market` accept.
+
+    The data are validated first, so a file is only written if it loads; the
+    file appears whole or not at all (written to a temporary name, then
+    renamed).
+
+    Args:
+        market: A :class:`MarketSpec`, or plain data in the same shape (for
+            example ``load_market("denmark_dsi2020").model_dump()`` with some
+            targets changed).
+        path: The ``.toml`` file to write.
+        comment: Text for a comment block at the top of the file.
+        overwrite: Replace an existing file.
+
+    Returns:
+        The file written.
+
+    Raises:
+        ScenarioError: If the data are not a valid market (nothing is written).
+        FileExistsError: If the file exists and ``overwrite`` is false.
+        ValueError: If the path does not end in ``.toml``.
+    """
+    from sim.output import atomic_path  # local: output imports the results module
+
+    path = Path(path)
+    if path.suffix != ".toml":
+        raise ValueError(f"a market file must end in .toml (population.market reads it by "
+                         f"its suffix): {path}")
+    spec = market if isinstance(market, MarketSpec) else validate_market(market, str(path))
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"market file already exists: {path} (pass overwrite=True)")
+    head = "".join(f"# {line}".rstrip() + "\n" for line in comment.splitlines())
+    with atomic_path(path) as tmp:
+        tmp.write_text(head + ("\n" if head else "") + tomli_w.dumps(spec.model_dump()))
+    return path
 
 
 def _beta_params(mu: float, kappa: float, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

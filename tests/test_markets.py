@@ -6,8 +6,17 @@ import numpy as np
 import pytest
 
 import sim
-from sim.markets import SEGMENTS, fit_market, list_markets
+from sim.errors import ScenarioError
+from sim.markets import (
+    SEGMENTS,
+    fit_market,
+    list_markets,
+    load_market,
+    validate_market,
+    write_market,
+)
 from sim.population import sample_population
+from tests.conftest import SCENARIOS
 
 DANISH = {"boundary_crossing@0.95": 0.42, "would_stop": 0.77, "wants_consent": 0.52,
           "reads_terms": 0.01}
@@ -115,3 +124,35 @@ def test_unknown_market_lists_allowed():
         sim.scenario_from_dict({}, {"population.market": "atlantis", "population.size": 100})
     msg = str(exc.value)
     assert "population.market" in msg and "denmark_dsi2020" in msg and "atlantis" in msg
+
+
+def test_write_market_round_trips_and_fits(tmp_path):
+    data = load_market("denmark_dsi2020").model_dump()
+    data["name"] = "Test market"
+    data["targets"]["would_stop"] = 0.6
+    data["segments"]["fundamentalist"]["share"] = 0.3
+    data["segments"]["unconcerned"]["share"] = 1 - 0.3 - data["segments"]["pragmatist"]["share"]
+    path = write_market(data, tmp_path / "test.toml", comment="A test market\nsecond line")
+    text = path.read_text()
+    assert text.startswith("# A test market\n# second line\n")
+    assert load_market(str(path)).model_dump() == validate_market(data).model_dump()
+    fm = fit_market(str(path))
+    assert abs(fm.fitted["would_stop"] - 0.6) < 1e-6
+    sc = sim.load_scenario(SCENARIOS / "baseline.toml",
+                           overrides={"population.market": str(path)})
+    assert sc.population.market == str(path)
+    with pytest.raises(FileExistsError, match="pass overwrite=True"):
+        write_market(data, path)
+    write_market(fm.spec, path, overwrite=True)
+    with pytest.raises(ValueError, match=r"must end in \.toml"):
+        write_market(data, tmp_path / "test.txt")
+
+
+def test_write_market_refuses_invalid_data_and_writes_nothing(tmp_path):
+    data = load_market("denmark_dsi2020").model_dump()
+    data["targets"]["wants_consent"] = 1.5
+    with pytest.raises(ScenarioError) as err:
+        write_market(data, tmp_path / "bad.toml")
+    assert "targets.wants_consent" in str(err.value) and "bad.toml" in str(err.value)
+    assert not (tmp_path / "bad.toml").exists()
+    assert list(tmp_path.iterdir()) == []
