@@ -797,6 +797,7 @@ def _parse_text(text: str, file: Path, n: int) -> tuple[np.ndarray, np.ndarray]:
             )
         return u, v
 
+    _check_not_mixed(us, vs, linenos, lines, file)
     labels = sorted(set(us) | set(vs))
     if len(labels) > n:
         raise ScenarioError.one(
@@ -808,6 +809,33 @@ def _parse_text(text: str, file: Path, n: int) -> tuple[np.ndarray, np.ndarray]:
     u = np.fromiter(map(index.__getitem__, us), dtype=np.int64, count=len(us))
     v = np.fromiter(map(index.__getitem__, vs), dtype=np.int64, count=len(vs))
     return u, v
+
+
+def _check_not_mixed(
+    us: list[str], vs: list[str], linenos: list[int], lines: list[str], file: Path
+) -> None:
+    """Refuse ids that mix integers and labels: almost always a typo.
+
+    A single mistyped id (``10,x``) would otherwise turn every id into a label
+    and renumber all consumers in label order without a word.
+    """
+    ints = [(bool(_INT_RE.fullmatch(a)), bool(_INT_RE.fullmatch(b)))
+            for a, b in zip(us, vs, strict=True)]
+    n_int = sum(x + y for x, y in ints)
+    total = 2 * len(ints)
+    if n_int in (0, total):
+        return
+    mostly_int = n_int * 2 > total
+    odd = next(i for i, pair in enumerate(ints) if (not mostly_int) in pair)
+    lineno = linenos[odd]
+    if mostly_int:
+        what = (f"a node id that is not an integer, where {n_int} of {total} ids are "
+                "integer consumer ids")
+    else:
+        what = (f"an integer node id among labels ({total - n_int} of {total} ids are "
+                "labels); use integer consumer ids throughout, or labels throughout "
+                "(e.g. prefix them: n10)")
+    raise _line_error(file, lineno, lines[lineno - 1], what)
 
 
 def _parse_fast(raw: bytes, n: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -874,7 +902,9 @@ def load_edgelist(path: str | Path, n: int) -> sp.csr_array:
     (``source``/``target``, ``from``/``to``, ``u``/``v``...). If every id is
     an integer, ids are consumer indices and must lie in ``[0, n)``; otherwise
     every id is a label (string) and the ``L`` distinct labels become consumers
-    ``0..L-1`` in sorted order, which needs ``L <= n``. Consumers no line
+    ``0..L-1`` in sorted order, which needs ``L <= n``. A file that mixes
+    integer ids and labels is refused (a mistyped id would otherwise renumber
+    every consumer). Consumers no line
     mentions are isolated; self-loops and repeated ties are dropped.
 
     Args:

@@ -422,6 +422,11 @@ def test_bad_direct_arguments() -> None:
         ("0 1\n-1 2\n", 5, r"line 2: node id -1 is out of range"),
         ("0 1\n1 99999999999999999999999\n", 5, r"line 2: node id 9+ is out of range"),
         ("a b\nb c\nc d\n", 3, r"4 distinct node labels but only 3 consumers"),
+        # one mistyped id must not silently turn every id into a label
+        ("0,1\n1,2\n2,3\n10,x\n3,4\n", 20,
+         r"line 4: a node id that is not an integer, where 9 of 10 ids are integer.*'10,x'"),
+        ("alice bob\nbob carol\n5 carol\n", 20,
+         r"line 3: an integer node id among labels \(5 of 6 ids are labels\)"),
     ],
 )
 def test_bad_edgelist_files(tmp_path: Path, text: str, n: int, pattern: str) -> None:
