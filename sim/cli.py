@@ -121,11 +121,7 @@ def load_with_overrides(path: str | Path, overrides: dict[str, Any]) -> Scenario
     try:
         return load_scenario(path, overrides)
     except ScenarioError as err:
-        problems = []
-        for p in err.problems:
-            hit = next((k for k in overrides if p.key == k or p.key.startswith(k + ".")), None)
-            problems.append(p if hit is None else Problem(p.key, p.message, p.value, "--set"))
-        raise ScenarioError(problems) from None
+        raise err.blaming(overrides) from None
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:

@@ -8,6 +8,7 @@ ever reaches a user.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,3 +75,21 @@ class ScenarioError(ValueError):
             The error, ready to raise.
         """
         return cls([Problem(key, message, value, None if file is None else str(file))])
+
+    def blaming(self, keys: Iterable[str], source: str = "--set") -> ScenarioError:
+        """The same problems, with ``source`` as the "file" of those an override caused.
+
+        Args:
+            keys: Dotted keys that were overridden (from ``--set`` and the like).
+            source: What to name as the origin of those problems.
+
+        Returns:
+            A new error; problems under no overridden key keep their file.
+        """
+        keys = list(keys)
+        return ScenarioError([
+            Problem(p.key, p.message, p.value, source)
+            if any(p.key == k or p.key.startswith(k + ".") for k in keys) else p
+            for p in self.problems
+        ])
+

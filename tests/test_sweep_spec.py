@@ -233,3 +233,14 @@ def test_fingerprint_ignores_name_but_not_base(tmp_path: Path) -> None:
     c = load_spec(write(tmp_path, GOOD + '\n[overrides]\n"population.size" = 500\n', "c.toml"))
     assert a.fingerprint() == b.fingerprint()
     assert a.fingerprint() != c.fingerprint()
+
+
+def test_load_spec_applies_set_overrides_to_the_file_and_the_base():
+    path = ROOT / "scenarios/sweeps/screening.toml"
+    spec = load_spec(path, overrides=["design.samples=3", "overrides.population.size=700",
+                                      "replicates=2"])
+    assert spec.design.samples == 3
+    assert spec.replicates == 2
+    assert spec.base["population"]["size"] == 700
+    with pytest.raises(ScenarioError, match=r"design\.sample: unknown key; did you mean"):
+        load_spec(path, overrides={"design.sample": 3})

@@ -10,12 +10,14 @@ offers the same two commands on their own.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
 from sim.argtypes import whole_number
 from sim.errors import ScenarioError
+from sim.scenario_io import normalise_overrides
 from sim.sweep.errors import SweepError, SweepInterrupted
 
 EXIT_OK = 0
@@ -66,6 +68,11 @@ def add_parsers(subparsers: Any) -> None:
     )
     p.add_argument("spec", metavar="SPEC",
                    help="sweep TOML file, or the name of a built-in sweep (scenarios/sweeps/)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="change a value of the sweep file by its dotted key (repeatable), "
+                        "e.g. --set design.samples=16 --set replicates=1; "
+                        "overrides.KEY sets a base-scenario value, e.g. "
+                        "--set overrides.population.size=2000")
     p.add_argument("-w", "--workers", type=_workers, metavar="N",
                    help="local worker processes (default: one per core; 0: in this process)")
     p.add_argument("--scheduler", metavar="ADDR",
@@ -137,16 +144,22 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.sweep.spec import load_spec
 
     try:
-        spec = load_spec(resolve_spec_path(args.spec))
+        try:
+            spec = load_spec(resolve_spec_path(args.spec), overrides=args.set)
+        except ScenarioError as err:
+            raise err.blaming(normalise_overrides(args.set)) from None
         out = Path(args.out) if args.out else Path("results") / "sweeps" / spec.name
         hint = f"trustsim sweep {args.spec} --out {out} --resume"
         if args.workers is not None:
             hint += f" --workers {args.workers}"
         if args.scheduler:
             hint += f" --scheduler {args.scheduler}"
+        hint += "".join(f" --set {shlex.quote(item)}" for item in args.set)
         res = run_sweep(
             spec, out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
-            weekly=args.weekly, chunk_size=args.chunk_size, progress=not args.quiet,
+            weekly=args.weekly, chunk_size=args.chunk_size,
+            # a bar on a terminal only: in a log file its redraws are clutter
+            progress=not args.quiet and sys.stderr.isatty(),
             resume_hint=hint,
         )
     except SweepInterrupted as exc:

@@ -62,7 +62,14 @@ import numpy as np
 
 from sim.config import Scenario, leaf_paths, lookup
 from sim.errors import Problem, ScenarioError
-from sim.scenario_io import builtin_dir, load_scenario, read_toml, scenario_from_dict
+from sim.scenario_io import (
+    builtin_dir,
+    load_scenario,
+    normalise_overrides,
+    read_toml,
+    scenario_from_dict,
+    set_path,
+)
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 """Design kinds: full factorial grid, Latin hypercube, Sobol (Saltelli), Morris."""
@@ -291,11 +298,18 @@ class SweepSpec:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def load_spec(path: str | Path) -> SweepSpec:
+def load_spec(
+    path: str | Path, overrides: Mapping[str, Any] | Sequence[str] | None = None
+) -> SweepSpec:
     """Read and validate a sweep file.
 
     Args:
         path: The TOML sweep file.
+        overrides: Changes to the file's values by dotted key, as a mapping or
+            ``key=value`` strings (the command line's ``--set``):
+            ``design.samples=16``, ``replicates=1``; a key starting with
+            ``overrides.`` sets a value of the base scenario, e.g.
+            ``overrides.population.size=2000``.
 
     Returns:
         The validated spec; the base scenario is resolved (``extends`` merged,
@@ -306,6 +320,15 @@ def load_spec(path: str | Path) -> SweepSpec:
     """
     p = Path(path)
     data = read_toml(p)
+    for key, val in normalise_overrides(overrides).items():
+        if key.startswith("overrides."):  # the base scenario's overrides are a flat table
+            scenario_key = key.removeprefix("overrides.")
+            table = data.setdefault("overrides", {})
+            if not isinstance(table, dict):
+                raise ScenarioError.one("overrides", "must be a table", table, str(p))
+            table[scenario_key] = val
+        else:
+            set_path(data, key, val)
     spec = spec_from_dict(data, file=str(p), base_dir=p.resolve().parent)
     return dataclasses.replace(spec, path=str(p), source=p.read_text(encoding="utf-8"))
 
