@@ -26,7 +26,7 @@ from typing import Any
 from sim.argtypes import whole_number
 from sim.config import Scenario
 from sim.errors import Problem, ScenarioError
-from sim.scenario_io import builtin_dir, load_scenario, normalise_overrides
+from sim.scenario_io import find_file, load_scenario, normalise_overrides
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
@@ -49,15 +49,13 @@ def resolve_scenario_path(ref: str | Path) -> Path:
             folder, with or without ``.toml``.
 
     Returns:
-        The path to load (it may not exist; loading then reports it).
+        The path to load (it may not exist; loading then reports it, with the
+        built-in names).
     """
-    p = Path(ref)
-    if p.is_file():
-        return p
-    for cand in (builtin_dir() / str(ref), builtin_dir() / f"{ref}.toml"):
-        if "/" not in str(ref) and cand.is_file():
-            return cand
-    return p
+    try:
+        return find_file(ref)
+    except ScenarioError:
+        return Path(ref)
 
 
 def _with_file(err: ScenarioError, file: str | Path) -> ScenarioError:

@@ -36,6 +36,40 @@ def builtin_dir() -> Path:
     return here.parent / "scenarios"
 
 
+def find_file(ref: str | Path, folder: str = "") -> Path:
+    """A path as given if it is a file, else a built-in file by name.
+
+    ``load_scenario("baseline")`` and ``trustsim run baseline`` therefore work
+    from any folder.
+
+    Args:
+        ref: A path, or the name of a file in the built-in ``scenarios/``
+            folder (``folder`` below it), with or without ``.toml``.
+        folder: Sub-folder of the built-in scenarios (``"sweeps"``, ``"markets"``).
+
+    Returns:
+        The file.
+
+    Raises:
+        ScenarioError: If there is no such file; for a bare name, the message
+            lists the built-in names.
+    """
+    p = Path(ref)
+    if p.is_file():
+        return p
+    name = str(ref)
+    home = builtin_dir() / folder if folder else builtin_dir()
+    bare = "/" not in name and "\\" not in name
+    if bare:
+        for cand in (home / name, home / f"{name}.toml"):
+            if cand.is_file():
+                return cand
+    what = f"built-in {folder or 'scenarios'}"
+    names = ", ".join(sorted(c.stem for c in home.glob("*.toml")))
+    more = f"; {what}: {names}" if bare and names else ""
+    raise ScenarioError.one("", f"file not found{more}", None, p)
+
+
 def read_toml(path: str | Path) -> dict[str, Any]:
     """Read a TOML file, turning I/O and syntax errors into ScenarioError.
 
@@ -207,7 +241,8 @@ def load_scenario(
     """Load, merge, override and validate a scenario file.
 
     Args:
-        path: The TOML scenario file.
+        path: The TOML scenario file, or the name of a built-in scenario
+            (``"baseline"``, ``"data_breach"``...).
         overrides: Dotted-key overrides, as a mapping or ``key=value`` strings.
 
     Returns:
@@ -220,6 +255,7 @@ def load_scenario(
         >>> sc = load_scenario("scenarios/baseline.toml",
         ...                    overrides={"population.size": 1000, "run.seed": 7})
     """
+    path = find_file(path)
     data = read_scenario_data(path)
     for key, val in normalise_overrides(overrides).items():
         set_path(data, key, val)

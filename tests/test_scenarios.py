@@ -157,3 +157,13 @@ def test_story_breach_costs_customers_after_week_26():
 def test_story_adaptive_escalates_and_backs_off():
     levels = _run("adaptive_backoff").weekly["level"].diff().dropna()
     assert (levels > 0).any() and (levels < 0).any()
+
+
+def test_builtin_scenarios_load_by_name_from_anywhere(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert sim.load_scenario("baseline").name == "baseline"
+    assert sim.load_scenario("data_breach.toml").name == "data_breach"
+    with pytest.raises(sim.ScenarioError, match="built-in scenarios: .*baseline"):
+        sim.load_scenario("basline")
+    with pytest.raises(sim.ScenarioError, match=r"file not found$"):
+        sim.load_scenario("somewhere/basline.toml")

@@ -17,7 +17,7 @@ from typing import Any
 
 from sim.argtypes import whole_number
 from sim.errors import ScenarioError
-from sim.scenario_io import normalise_overrides
+from sim.scenario_io import find_file, normalise_overrides
 from sim.sweep.errors import SweepError, SweepInterrupted
 
 EXIT_OK = 0
@@ -114,17 +114,13 @@ def resolve_spec_path(ref: str) -> Path:
         ref: A path, or the name of a file in the built-in ``scenarios/sweeps/``.
 
     Returns:
-        The path to load (it may not exist; loading then reports it).
+        The path to load (it may not exist; loading then reports it, with the
+        built-in names).
     """
-    from sim.scenario_io import builtin_dir
-
-    p = Path(ref)
-    if p.is_file() or "/" in ref:
-        return p
-    for cand in (builtin_dir() / "sweeps" / ref, builtin_dir() / "sweeps" / f"{ref}.toml"):
-        if cand.is_file():
-            return cand
-    return p
+    try:
+        return find_file(ref, "sweeps")
+    except ScenarioError:
+        return Path(ref)
 
 
 def _err(msg: object) -> None:

@@ -64,6 +64,7 @@ from sim.config import Scenario, leaf_paths, lookup
 from sim.errors import Problem, ScenarioError
 from sim.scenario_io import (
     builtin_dir,
+    find_file,
     load_scenario,
     normalise_overrides,
     read_toml,
@@ -304,7 +305,7 @@ def load_spec(
     """Read and validate a sweep file.
 
     Args:
-        path: The TOML sweep file.
+        path: The TOML sweep file, or the name of a built-in sweep.
         overrides: Changes to the file's values by dotted key, as a mapping or
             ``key=value`` strings (the command line's ``--set``):
             ``design.samples=16``, ``replicates=1``; a key starting with
@@ -318,7 +319,7 @@ def load_spec(
     Raises:
         ScenarioError: Naming the file and the key of every problem found.
     """
-    p = Path(path)
+    p = find_file(path, "sweeps")
     data = read_toml(p)
     for key, val in normalise_overrides(overrides).items():
         if key.startswith("overrides."):  # the base scenario's overrides are a flat table
