@@ -295,7 +295,11 @@ def cmd_markets(args: argparse.Namespace) -> int:
 
     names = args.names or list_markets()
     for i, name in enumerate(names):
-        fm = fit_market(name)
+        try:
+            fm = fit_market(name)
+        except ScenarioError as err:  # name the argument, not a scenario key
+            raise ScenarioError([Problem("NAME", p.message, name, p.file)
+                                 for p in err.problems]) from None
         if args.quiet:
             print(name)
             continue
@@ -403,7 +407,9 @@ def _confidence(text: str) -> float:
 
 
 def _add_common(p: argparse.ArgumentParser, *, sets: bool = True, seed: bool = True,
-                out: bool = True) -> None:
+                out: bool = True, out_default: str = "results/<name>-<timestamp>/",
+                quiet_help: str = "no progress bar or tables; print only the output folder",
+                ) -> None:
     if sets:
         p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override a scenario value by its dotted key (repeatable), "
@@ -413,13 +419,12 @@ def _add_common(p: argparse.ArgumentParser, *, sets: bool = True, seed: bool = T
                        help="root random seed (sets run.seed)")
     if out:
         p.add_argument("--out", metavar="DIR",
-                       help="output folder (default: results/<name>-<timestamp>/)")
+                       help=f"output folder (default: {out_default})")
         p.add_argument("--force", action="store_true",
                        help="write into an existing output folder, replacing files of the "
                             "same name")
         p.add_argument("--no-figures", action="store_true", help="skip drawing the figures")
-    p.add_argument("-q", "--quiet", action="store_true",
-                   help="no progress bar or tables; print only the output folder")
+    p.add_argument("-q", "--quiet", action="store_true", help=quiet_help)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -461,14 +466,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="confidence level of the intervals (default 0.95)")
     p.add_argument("-j", "--jobs", type=_positive_int, default=1, metavar="N",
                    help="runs in parallel processes (default 1)")
-    _add_common(p)
+    _add_common(p, out_default="results/compare-<A>-vs-<B>-<timestamp>/")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("validate", help="check scenario files without running them",
                        description="Check scenario files; list every problem.",
                        epilog=_VALIDATE_EPILOG, formatter_class=_FORMATTER)
     p.add_argument("files", nargs="+", metavar="FILE", help="scenario files")
-    _add_common(p, seed=False, out=False)
+    _add_common(p, seed=False, out=False,
+                quiet_help="print nothing for valid files; problems still go to stderr")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("markets", help="list market presets with targets and fitted shares",
@@ -477,14 +483,15 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog=_MARKETS_EPILOG, formatter_class=_FORMATTER)
     p.add_argument("names", nargs="*", metavar="NAME",
                    help="markets to show (default: all built-in presets)")
-    _add_common(p, sets=False, seed=False, out=False)
+    _add_common(p, sets=False, seed=False, out=False,
+                quiet_help="print only the market names")
     p.set_defaults(func=cmd_markets)
 
     p = sub.add_parser("report", help="rebuild figures and summary of a results folder",
                        description="Rebuild the figures and summary.json of a results folder.",
                        epilog=_REPORT_EPILOG, formatter_class=_FORMATTER)
     p.add_argument("dir", metavar="DIR", help="a folder written by 'trustsim run'")
-    _add_common(p, sets=False, seed=False, out=False)
+    _add_common(p, sets=False, seed=False, out=False, quiet_help="print only the folder")
     p.set_defaults(func=cmd_report)
 
     try:

@@ -151,7 +151,8 @@ def market_path(ref: str) -> Path:
         return cand
     raise ScenarioError.one(
         "population.market",
-        f"unknown market; allowed: {list_markets()} or a path to a market .toml file",
+        f"unknown market; allowed: {', '.join(list_markets())}, or a path to a market "
+        ".toml file",
         ref,
     )
 
