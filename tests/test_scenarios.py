@@ -163,7 +163,7 @@ def test_builtin_scenarios_load_by_name_from_anywhere(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert sim.load_scenario("baseline").name == "baseline"
     assert sim.load_scenario("data_breach.toml").name == "data_breach"
-    with pytest.raises(sim.ScenarioError, match="built-in scenarios: .*baseline"):
+    with pytest.raises(sim.ScenarioError, match=r"built-in scenarios: .*baseline"):
         sim.load_scenario("basline")
     with pytest.raises(sim.ScenarioError, match=r"file not found$"):
         sim.load_scenario("somewhere/basline.toml")
