@@ -459,7 +459,8 @@ class Scenario(_Section):
         try:
             sc = cls.model_validate(data)
         except ValidationError as exc:
-            raise ScenarioError([_problem(err, file) for err in exc.errors()]) from None
+            problems = [_problem(err, file) for err in exc.errors()]
+            raise ScenarioError(problems + _market_problems(data, problems, file)) from None
         sc.check_levels(file)
         sc.check_files(file)
         return sc
@@ -589,6 +590,23 @@ def lookup(node: Any, key: str) -> tuple[bool, Any]:
         else:
             return False, None
     return True, node
+
+
+def _market_problems(
+    data: Mapping[str, Any], found: list[Problem], file: str | None
+) -> list[Problem]:
+    """Problems of the market named in invalid data, so that one error lists them all."""
+    from sim.markets import fit_market  # local: markets imports this module's readers
+
+    pop = data.get("population")
+    market = pop.get("market") if isinstance(pop, Mapping) else None
+    if not isinstance(market, str) or any(p.key == "population.market" for p in found):
+        return []
+    try:
+        fit_market(market)
+    except ScenarioError as err:
+        return [Problem(p.key, p.message, p.value, p.file or file) for p in err.problems]
+    return []
 
 
 def _drop_none(obj: Any) -> Any:

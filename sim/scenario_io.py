@@ -216,22 +216,31 @@ def set_path(data: dict[str, Any], key: str, value: Any) -> None:
     for i, part in enumerate(parts[:-1]):
         where = ".".join(parts[: i + 1])
         if isinstance(node, list):
-            if not part.isdigit() or int(part) >= len(node):
-                raise ScenarioError.one(key, f"{where} is a list; use an index below {len(node)}")
-            node = node[int(part)]
+            node = node[_list_index(key, ".".join(parts[:i]), part, len(node))]
         elif isinstance(node, dict):
+            if part not in node and parts[i + 1].isdigit():
+                raise ScenarioError.one(
+                    key, f"{where} has no item {parts[i + 1]} (it is empty or not set); set "
+                    f"the whole list, e.g. {where}=[{{...}}]"
+                )
             node = node.setdefault(part, {})
         else:
             raise ScenarioError.one(key, f"{where} is a value, not a table")
     last = parts[-1]
     if isinstance(node, list):
-        if not last.isdigit() or int(last) >= len(node):
-            raise ScenarioError.one(key, f"list index must be below {len(node)}")
-        node[int(last)] = value
+        node[_list_index(key, ".".join(parts[:-1]), last, len(node))] = value
     elif isinstance(node, dict):
         node[last] = value
     else:
         raise ScenarioError.one(key, "cannot set a key inside a value")
+
+
+def _list_index(key: str, where: str, part: str, size: int) -> int:
+    """The list index ``part`` of ``where``, or a clear error."""
+    if not part.isdigit() or int(part) >= size:
+        allowed = f"0 to {size - 1}" if size else "none: the list is empty"
+        raise ScenarioError.one(key, f"{where} is a list of {size}; item indices: {allowed}")
+    return int(part)
 
 
 def load_scenario(

@@ -112,3 +112,26 @@ def test_get_reads_dotted_key_paths():
         sc.get("strategy.rech")
     with pytest.raises(KeyError, match=r"no key 'incidents\.events\.5\.week'"):
         sc.get("incidents.events.5.week")
+
+
+def test_overrides_into_lists_name_the_list_and_its_indices():
+    with pytest.raises(sim.ScenarioError, match=r"incidents\.events has no item 0 .*set the whole"):
+        sim.load_scenario(SCENARIOS / "baseline.toml",
+                          overrides={"incidents.events.0.responsible": True})
+    with pytest.raises(sim.ScenarioError, match=r"incidents\.events is a list of 1; item indices: "
+                                            r"0 to 0"):
+        sim.load_scenario(SCENARIOS / "data_breach.toml",
+                          overrides={"incidents.events.3.week": 4})
+    sc = sim.load_scenario(SCENARIOS / "data_breach.toml",
+                           overrides={"incidents.events.0.week": 4})
+    assert sc.incidents.events[0].week == 4
+
+
+def test_an_unknown_market_is_listed_beside_other_problems(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('[population]\nsize = "big"\nmarket = "sweden"\n')
+    with pytest.raises(sim.ScenarioError) as exc:
+        sim.load_scenario(path)
+    keys = [p.key for p in exc.value.problems]
+    assert keys == ["population.size", "population.market"]
+    assert "unknown market" in str(exc.value) and "bad.toml" in str(exc.value)
