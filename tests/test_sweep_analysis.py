@@ -169,8 +169,47 @@ steps = 2
 
     capsys.readouterr()
     assert cli(["analyze", str(out), "--no-figures"]) == 0
-    assert "mean KPIs per point" in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    assert "mean KPIs per point" in shown
+    assert "best point per KPI" in shown and "revenue_cumulative highest at " in shown
     assert cli(["analyze", str(tmp_path / "nowhere")]) == 1
     assert "sweep folder not found" in capsys.readouterr().err
+    assert cli(["analyze", str(out), "--kpi", "revenue"]) == 1
+    assert "did you mean 'revenue_cumulative'?" in capsys.readouterr().err
     assert cli(["analyze", str(out), "--kpi", "profit"]) == 1
     assert "KPI not in the results" in capsys.readouterr().err
+
+
+def test_best_points_name_the_winner_and_whether_it_is_clear() -> None:
+    from sim.sweep.analyze import best_points
+
+    points = pd.DataFrame({
+        "escalation": ["generic", "interest", "personal"],
+        "revenue_cumulative_mean": [362_125.0, 393_275.0, 195_000.0],
+        "revenue_cumulative_lo": [360_000.0, 391_000.0, 190_000.0],
+        "revenue_cumulative_hi": [364_000.0, 395_000.0, 200_000.0],
+        "churn_rate_mean": [0.11, 0.128, 0.36],
+        "churn_rate_lo": [0.10, 0.105, 0.35],
+        "churn_rate_hi": [0.12, 0.14, 0.37],
+    })
+    lines = best_points(points, ["escalation"])
+    assert lines[0] == ("revenue_cumulative highest at escalation=interest: 393,275 "
+                        "[391,000, 395,000]; next escalation=generic: 362,125 [360,000, "
+                        "364,000]: ahead (intervals do not overlap)")
+    assert lines[1].startswith("churn_rate lowest at escalation=generic: 0.11 [0.1, 0.12]; "
+                               "next escalation=interest")
+    assert lines[1].endswith("not clearly ahead (intervals overlap)")
+
+
+def test_small_designs_get_a_note() -> None:
+    from types import SimpleNamespace
+
+    from sim.sweep.analyze import _small_design_note
+
+    def spec(kind: str, n: int) -> SimpleNamespace:
+        return SimpleNamespace(design=SimpleNamespace(kind=kind, samples=n))
+
+    assert "8 Sobol base samples is small" in _small_design_note(spec("sobol", 8))
+    assert _small_design_note(spec("sobol", 256)) == ""
+    assert "4 Morris trajectories is few" in _small_design_note(spec("morris", 4))
+    assert _small_design_note(spec("lhs", 4)) == ""

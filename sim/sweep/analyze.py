@@ -19,6 +19,7 @@ sweep's root seed, so the analysis is reproducible):
 
 from __future__ import annotations
 
+import difflib
 import json
 import warnings
 from collections.abc import Sequence
@@ -101,8 +102,13 @@ def _kpis(sweep: Sweep, kpis: Sequence[str] | None) -> list[str]:
                  if c not in skip and pd.api.types.is_numeric_dtype(sweep.results[c])]
     missing = [k for k in names if k not in sweep.results.columns]
     if missing:
-        raise SweepError(f"KPI not in the results of {sweep.out}: {', '.join(missing)}; "
-                         f"available: {', '.join(map(str, sweep.results.columns))}")
+        skip = set(store.RESERVED_COLUMNS) | set(sweep.spec.factor_names)
+        usable = [str(c) for c in sweep.results.columns
+                  if c not in skip and pd.api.types.is_numeric_dtype(sweep.results[c])]
+        hint = difflib.get_close_matches(missing[0], usable, n=1, cutoff=0.5)
+        more = f"; did you mean {hint[0]!r}?" if hint else ""
+        raise SweepError(f"KPI not in the results of {sweep.out}: {', '.join(missing)}{more} "
+                         f"KPIs: {', '.join(usable)}")
     return names
 
 
@@ -311,13 +317,96 @@ class Analysis:
             for k, df in self.indices.groupby("kpi", sort=False):
                 lines.append(f"\n{self.method} indices for {k}:")
                 lines.append(df[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+            small = _small_design_note(sp)
+            if small:
+                lines.append(f"\nnote: {small}")
         else:
             means = [c for c in self.points.columns if c.endswith("_mean")]
             show = self.points[[*sp.factor_names, *means]]
             lines.append("\nmean KPIs per point:")
-            lines.append(show.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+            lines.append(show.to_string(index=False, formatters={
+                c: _number for c in means if pd.api.types.is_numeric_dtype(show[c])}))
+        best = best_points(self.points, sp.factor_names)
+        if best:
+            lines.append("\nbest point per KPI (95% intervals over replicates):")
+            lines += [f"  {line}" for line in best]
         lines.append(f"\nwritten: {self.files[0].parent if self.files else ''}")
         return "\n".join(lines)
+
+
+LOWER_IS_BETTER = frozenset({"churn_rate", "crossed_share", "complaints"})
+"""KPIs a strategist wants low; every other KPI is better high."""
+
+
+def _number(v: float) -> str:
+    """A KPI value for the terminal: 393,300 or 0.8775."""
+    if not np.isfinite(v):
+        return "nan"
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+
+
+def best_points(points: pd.DataFrame, factors: Sequence[str]) -> list[str]:
+    """One line per KPI: the best design point, and how clearly it beats the next.
+
+    Args:
+        points: The per-point table (``<kpi>_mean``, ``_lo``, ``_hi`` columns).
+        factors: Factor columns that name a point.
+
+    Returns:
+        Lines such as ``revenue_cumulative highest at escalation=interest,
+        transparency=1: 393,300 [391,000, 395,600]; next escalation=demographic,
+        transparency=1: 386,000 [...]: ahead (intervals do not overlap)``.
+    """
+    lines = []
+    for col in [c for c in points.columns if c.endswith("_mean")]:
+        kpi = col.removesuffix("_mean")
+        ranked = points.dropna(subset=[col]).sort_values(
+            col, ascending=kpi in LOWER_IS_BETTER, kind="stable")
+        if len(ranked) < 2:
+            continue
+        top, nxt = ranked.iloc[0], ranked.iloc[1]
+        (lo_t, hi_t), (lo_n, hi_n) = _interval(top, kpi), _interval(nxt, kpi)
+        if not np.isfinite([lo_t, hi_t, lo_n, hi_n]).all():
+            verdict = "no intervals (one replicate)"
+        elif hi_n < lo_t or hi_t < lo_n:
+            verdict = "ahead (intervals do not overlap)"
+        else:
+            verdict = "not clearly ahead (intervals overlap)"
+        word = "lowest" if kpi in LOWER_IS_BETTER else "highest"
+        lines.append(f"{kpi} {word} at {_where(top, factors)}: {_value(top, kpi)}; next "
+                     f"{_where(nxt, factors)}: {_value(nxt, kpi)}: {verdict}")
+    return lines
+
+
+def _interval(row: pd.Series, kpi: str) -> tuple[float, float]:
+    return float(row.get(f"{kpi}_lo", np.nan)), float(row.get(f"{kpi}_hi", np.nan))
+
+
+def _where(row: pd.Series, factors: Sequence[str]) -> str:
+    return ", ".join(f"{f}={_plain(row[f])}" for f in factors)
+
+
+def _value(row: pd.Series, kpi: str) -> str:
+    lo, hi = _interval(row, kpi)
+    interval = f" [{_number(lo)}, {_number(hi)}]" if np.isfinite([lo, hi]).all() else ""
+    return f"{_number(row[f'{kpi}_mean'])}{interval}"
+
+
+def _plain(v: Any) -> str:
+    return _number(v) if isinstance(v, float | np.floating) else str(v)
+
+
+def _small_design_note(spec: SweepSpec) -> str:
+    """A warning when the design is too small for trustworthy indices, else ""."""
+    n = spec.design.samples
+    if spec.design.kind == "sobol" and n is not None and n < 64:
+        return (f"{n} Sobol base samples is small: the intervals will be wide and indices "
+                "can fall outside [0, 1]; use design.samples = 256 or more for results "
+                "(docs/sweeps.md)")
+    if spec.design.kind == "morris" and n is not None and n < 10:
+        return (f"{n} Morris trajectories is few: the ranking may change with more; use 10 "
+                "to 20 (docs/sweeps.md)")
+    return ""
 
 
 def analyze_sweep(
