@@ -96,6 +96,10 @@ class Comparison:
             ``ci_low``, ``ci_high`` over replicates.
         runs: One row per (side, replicate, week) with :data:`WEEKLY_METRICS`.
         notes: Remarks about the pairing (e.g. a seed that was aligned).
+        incident_cost: When exactly one side has incidents: the abnormal churn
+            they cause by the end of the run (see :func:`abnormal_churn`), as
+            ``{"side", "week", "mean", "ci_low", "ci_high", "per_replicate"}``;
+            else None.
     """
 
     a: Scenario
@@ -108,6 +112,7 @@ class Comparison:
     weekly: pd.DataFrame
     runs: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    incident_cost: dict[str, Any] | None = None
 
     def row(self, metric: str) -> pd.Series:
         """The :attr:`table` row of one metric.
@@ -126,22 +131,29 @@ class Comparison:
             raise KeyError(f"metric {metric!r} not compared; metrics: {list(FINAL_METRICS)}")
         return hit.iloc[0]
 
-    def abnormal_churn(self, incident_week: int) -> pd.DataFrame:
-        """Abnormal churn of B against A, week by week, for each replicate.
+    def abnormal_churn(self, incident_week: int, side: str = "b") -> pd.DataFrame:
+        """Abnormal churn of one side against the other, week by week, per replicate.
 
-        For a comparison of a scenario without an incident (A) against the same
-        scenario with one (B): see :func:`abnormal_churn`.
+        For a comparison of a scenario without an incident against the same
+        scenario with one: see :func:`abnormal_churn`.
 
         Args:
-            incident_week: The week the incident happened in B.
+            incident_week: The week the incident happened.
+            side: The side with the incident, ``"b"`` (default) or ``"a"``.
 
         Returns:
             One row per week, one column per replicate.
+
+        Raises:
+            ValueError: For a side other than ``"a"`` or ``"b"``.
         """
+        if side not in ("a", "b"):
+            raise ValueError(f"side must be 'a' or 'b', got {side!r}")
+        other = "a" if side == "b" else "b"
         runs = self.runs.set_index(["side", "replicate"]).sort_index()
         return pd.DataFrame({
-            r: abnormal_churn(runs.loc[("a", r)].sort_values("week"),
-                              runs.loc[("b", r)].sort_values("week"), incident_week)
+            r: abnormal_churn(runs.loc[(other, r)].sort_values("week"),
+                              runs.loc[(side, r)].sort_values("week"), incident_week)
             for r in range(self.replicates)
         })
 
@@ -180,6 +192,14 @@ class Comparison:
                 for i, cell in enumerate(row)).rstrip())
             if k == 0:
                 lines.append("  " + "  ".join("-" * w for w in widths))
+        ic = self.incident_cost
+        if ic is not None:
+            ci = ("" if math.isnan(ic["ci_low"]) else
+                  f" [{100 * ic['ci_low']:.2f}%, {100 * ic['ci_high']:.2f}%]")
+            side = "B" if ic["side"] == "b" else "A"
+            lines.append(f"  abnormal churn from {side}'s incident (week {ic['week']}): "
+                         f"{100 * ic['mean']:.2f}%{ci} of the customers just before it "
+                         "(measured after real breaches: 2-7%)")
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -393,7 +413,28 @@ def compare(
 
     weekly = _weekly_differences(runs, confidence)
     table.attrs.update({"a": labels[0], "b": labels[1], "confidence": confidence})
-    return Comparison(sa, sb, labels, replicates, confidence, table, per_rep, weekly, runs, notes)
+    cmp = Comparison(sa, sb, labels, replicates, confidence, table, per_rep, weekly, runs, notes)
+    cmp.incident_cost = _incident_cost(cmp)
+    return cmp
+
+
+def _first_incident(sc: Scenario) -> int | None:
+    """Week of the scenario's first incident within the run, or None."""
+    ic = sc.incidents
+    weeks = [e.week for e in ic.events if e.week < sc.run.weeks] if ic.enabled else []
+    return min(weeks) if weeks else None
+
+
+def _incident_cost(cmp: Comparison) -> dict[str, Any] | None:
+    """Abnormal churn of the side with incidents, when only one side has any."""
+    wa, wb = _first_incident(cmp.a), _first_incident(cmp.b)
+    if (wa is None) == (wb is None):
+        return None
+    side, week = ("b", wb) if wb is not None else ("a", wa)
+    final = cmp.abnormal_churn(week, side).iloc[-1].to_numpy(dtype=np.float64)
+    mean, lo, hi = paired_interval(final, cmp.confidence)
+    return {"side": side, "week": int(week), "mean": mean, "ci_low": lo, "ci_high": hi,
+            "per_replicate": final.tolist()}
 
 
 def _weekly_differences(runs: pd.DataFrame, confidence: float) -> pd.DataFrame:
@@ -462,6 +503,7 @@ def write_comparison(
         "confidence": cmp.confidence,
         "difference": "B - A",
         "metrics": cmp.table.to_dict(orient="records"),
+        "incident_cost": cmp.incident_cost,
         "notes": cmp.notes,
     }))
     if figures:

@@ -206,3 +206,15 @@ def test_comparison_gives_abnormal_churn_per_replicate():
         want = sim.abnormal_churn(sim.run(sim.with_overrides(base, o)),
                                   sim.run(sim.with_overrides(cmp.b, o)), 6)
         assert np.allclose(table[r].to_numpy(), want.to_numpy())
+    # only B has an incident: the comparison reports what it cost
+    ic = cmp.incident_cost
+    assert ic["side"] == "b" and ic["week"] == 6
+    assert np.allclose(ic["per_replicate"], table.iloc[-1].to_numpy())
+    assert ic["ci_low"] <= ic["mean"] <= ic["ci_high"]
+    assert "abnormal churn from B's incident (week 6)" in cmp.format_table()
+    # swapped sides: A's incident, the same cost
+    rev = sim.compare(breach, base, replicates=2)
+    assert rev.incident_cost["side"] == "a"
+    assert np.allclose(rev.incident_cost["per_replicate"], ic["per_replicate"])
+    # no incident on either side: nothing to report
+    assert sim.compare(base, base, replicates=2).incident_cost is None
