@@ -244,3 +244,10 @@ def test_load_spec_applies_set_overrides_to_the_file_and_the_base():
     assert spec.base["population"]["size"] == 700
     with pytest.raises(ScenarioError, match=r"design\.sample: unknown key; did you mean"):
         load_spec(path, overrides={"design.sample": 3})
+
+
+def test_an_unknown_design_is_the_only_problem_reported():
+    for name in ("screening", "escalation_vs_transparency"):
+        with pytest.raises(ScenarioError) as err:
+            load_spec(name, overrides={"design.kind": "factorial"})
+        assert [p.key for p in err.value.problems] == ["design.kind"]

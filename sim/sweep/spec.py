@@ -515,7 +515,7 @@ def _design(table: object, v: _Validator) -> DesignSpec:
     kind = table.get("kind")
     if kind not in DESIGNS:
         v.add("design.kind", f"unknown design; choose one of {', '.join(DESIGNS)}", kind)
-        return DesignSpec("grid")
+        return DesignSpec(str(kind))  # no design rules apply: only this problem is reported
     samples = table.get("samples")
     if kind == "grid":
         if samples is not None:
@@ -682,7 +682,7 @@ def _factor_domain(
         if steps is None:
             v.add(f"{where}.steps", "a grid needs steps (points over the range) or values")
             return None, None, None, None
-    elif steps is not None:
+    elif steps is not None and design.kind in DESIGNS:
         v.add(f"{where}.steps", f"steps are for grids; a {design.kind} design samples the range")
         return None, None, None, None
     if steps is not None and (not _is_int(steps) or steps < 2):
