@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -108,7 +109,12 @@ DEFAULT_LADDER = [
 
 
 class ScheduleStep(_Section):
-    """From ``week`` on, use ``level``."""
+    """From ``week`` on, use ``level``.
+
+    Attributes:
+        week: First week of the step.
+        level: Ladder level (name or index) from that week on.
+    """
 
     week: int = Field(ge=0)
     level: LevelRef
@@ -628,6 +634,18 @@ _TYPE_WORDS = {
 }
 
 
+def _key_hint(loc: list[str]) -> str:
+    """``; did you mean 'a.b'?`` for a mistyped key, from the keys at the same level."""
+    from sim.keyref import scenario_keys  # local: keyref reads this module's models
+
+    parent = ".".join(loc[:-1])
+    parent = re.sub(r"\.(\d+)(?=\.|$)", "[]", parent)  # incidents.events.0 -> events[]
+    siblings = [k.rsplit(".", 1)[-1] for k in scenario_keys()
+                if (k.rsplit(".", 1)[0] if "." in k else "") == parent]
+    hit = difflib.get_close_matches(loc[-1], siblings, n=1, cutoff=0.6)
+    return f"; did you mean {'.'.join([*loc[:-1], hit[0]])!r}?" if hit else ""
+
+
 def _problem(err: dict[str, Any], file: str | None) -> Problem:
     """Turn one pydantic error into a Problem with a dotted key path."""
     loc = [str(p) for p in err["loc"] if not str(p).startswith("function-after")]
@@ -636,7 +654,7 @@ def _problem(err: dict[str, Any], file: str | None) -> Problem:
     key = ".".join(loc)
     kind = err["type"]
     if kind == "extra_forbidden":
-        return Problem(key, "unknown key (check spelling; see docs/model.md for allowed keys)",
+        return Problem(key, f"unknown key{_key_hint(loc)} (every key: docs/scenario_keys.md)",
                        None, file)
     if kind == "missing":
         return Problem(key, "required key is missing", None, file)
