@@ -168,7 +168,9 @@ class Comparison:
         shared = ("same consumers, network and draws"
                   if self.a.population == self.b.population and self.a.network == self.b.network
                   else "same seeds and draws, but different population or network (see notes)")
-        head = (f"{lb} (B) vs {la} (A): {self.replicates} paired replicate"
+        tag_a = "" if la.startswith("A: ") else " (A)"
+        tag_b = "" if lb.startswith("B: ") else " (B)"
+        head = (f"{lb}{tag_b} vs {la}{tag_a}: {self.replicates} paired replicate"
                 f"{'s' if self.replicates != 1 else ''}, {shared}")
         rows = [("metric", "A", "B", "B - A", f"{pct}% CI (paired t)")]
         for _, r in self.table.iterrows():
