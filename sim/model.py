@@ -45,6 +45,10 @@ from sim.rng import Streams
 AGENT_VIEW_LIMIT = 20_000
 """Largest population for which :meth:`TrustModel.agent_views` creates Mesa agents."""
 
+CUTOFF_CACHE = 2
+"""Ladder levels whose perception cut-offs a run keeps (adaptive back-off moves
+between two neighbouring levels; more would cost 4 bytes per consumer each)."""
+
 
 class ConsumerAgent(mesa.Agent):
     """A thin Mesa view of one consumer: every attribute reads the model's arrays.
@@ -138,7 +142,8 @@ class TrustModel(mesa.Model):
         self._adaptive = esc.AdaptiveState(st.level_index(e.level, "strategy.escalation.level"))
         self._initial_customers = int(self.population.customer.sum())
         self._incident_idx = -1
-        self._perception_cache: dict[int | None, tuple[np.ndarray, np.ndarray]] = {}
+        self._eff: np.ndarray | None = None
+        self._cutoffs: dict[int, np.ndarray] = {}
         # who left in which week (recent weeks only): the contagion's input
         self._leavers = {SEED_CHURN_WEEK: np.flatnonzero(~self.population.customer)}
 
@@ -184,26 +189,29 @@ class TrustModel(mesa.Model):
     ) -> tuple[np.ndarray, np.ndarray]:
         """Effective thresholds and crossing cut-offs for this week's ads.
 
-        Both depend only on the thresholds (fixed), the levers (fixed), who is in
-        control (fixed after the week-0 consent ask) and the level, so they are
-        kept per level while everyone gets the brand's level; with per-consumer
-        levels (specific consent above the gate) they are computed afresh.
+        The effective thresholds depend only on the thresholds and levers (fixed)
+        and on who is in control (fixed after the week-0 consent ask): they are
+        computed once. The cut-offs depend on the level too (per-consumer levels
+        under specific consent are a function of the level and the fixed
+        opt-ins): they are kept for the :data:`CUTOFF_CACHE` most recent levels,
+        4 bytes per consumer each.
         """
-        key = level if np.ndim(levels) == 0 else None
-        if key in self._perception_cache:
-            return self._perception_cache[key]
         c, st = self.config, self.config.strategy
-        eff = pc.effective_threshold(
-            self.population.threshold, control,
-            value_exchange=st.value_exchange, transparency=st.transparency,
-            value_shift=c.perception.value_shift,
-            transparency_shift=c.perception.transparency_shift,
-            control_shift=st.consent.control_shift,
-        )
-        out = eff, pc.crossing_cutoff(self._intr[levels], eff, c.perception.noise_sd)
-        if key is not None:
-            self._perception_cache[key] = out
-        return out
+        if self._eff is None:
+            self._eff = pc.effective_threshold(
+                self.population.threshold, control,
+                value_exchange=st.value_exchange, transparency=st.transparency,
+                value_shift=c.perception.value_shift,
+                transparency_shift=c.perception.transparency_shift,
+                control_shift=st.consent.control_shift,
+            )
+        cut = self._cutoffs.pop(level, None)
+        if cut is None:
+            cut = pc.crossing_cutoff(self._intr[levels], self._eff, c.perception.noise_sd)
+            while len(self._cutoffs) >= CUTOFF_CACHE:
+                self._cutoffs.pop(next(iter(self._cutoffs)))  # the least recently used
+        self._cutoffs[level] = cut  # (re)inserted last: most recently used
+        return self._eff, cut
 
     def step(self) -> None:
         """Simulate one week."""
@@ -223,7 +231,8 @@ class TrustModel(mesa.Model):
             p.opted_in = p.customer & cs.opt_in(
                 p.trust, u, rate=st.consent.opt_in_rate, slope=st.consent.opt_in_trust_slope
             )
-            self._perception_cache.clear()  # who is in control has changed
+            self._eff = None  # who is in control has changed
+            self._cutoffs.clear()
         if st.consent.design == "specific" and level > self._gate:
             levels = cs.consumer_levels(level, self._gate, st.consent.design, p.opted_in)
         else:

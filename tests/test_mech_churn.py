@@ -85,3 +85,14 @@ def test_hazard_extremes_stay_finite():
     assert ch.exit_probability(h)[2] == 1.0
     zero = ch.hazard(t, e, base_hazard=0.0, trust_sensitivity=20.0, contagion_ratio=100.0)
     assert not zero.any()
+
+
+def test_exit_probability_is_precise_for_small_hazards():
+    from sim.mechanisms.churn import exit_probability
+
+    h = np.array([1e-6, 1e-4, 0.002, 0.5, 30.0], dtype=np.float32)
+    want = -np.expm1(-h.astype(np.float64))
+    assert np.allclose(exit_probability(h), want, rtol=1e-6, atol=0)
+    d = np.array([0.0, 0.5, 0.01, 1.0, 0.2], dtype=np.float32)
+    both = 1 - np.exp(-h.astype(np.float64)) * (1 - d)
+    assert np.allclose(exit_probability(h, d), both, rtol=1e-6, atol=1e-7)

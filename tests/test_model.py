@@ -103,3 +103,24 @@ def test_levers_move_outcomes_in_the_expected_direction():
     assert transparent.summary["crossed_share"] < crossing
     assert consent.summary["crossed_share"] < crossing
     assert consent.summary["opt_ins"] > 0
+
+
+def test_kept_cutoffs_change_nothing_and_stay_bounded():
+    from sim.model import CUTOFF_CACHE
+
+    sc = sim.load_scenario("baseline", overrides={
+        "population.size": 3000, "run.weeks": 30, "strategy.escalation.mode": "ramp",
+        "strategy.escalation.over_weeks": 20, "strategy.consent.design": "specific"})
+    kept = sim.TrustModel(sc)
+    fresh = sim.TrustModel(sc)
+    sizes = []
+    while kept.running:
+        kept.step()
+        sizes.append(len(kept._cutoffs))
+        fresh.step()
+        fresh._eff = None  # recompute everything every week
+        fresh._cutoffs.clear()
+    assert max(sizes) == CUTOFF_CACHE
+    pd.testing.assert_frame_equal(kept.recorder.frame(), fresh.recorder.frame())
+    assert set(kept.recorder.frame()["level_name"]) == {
+        "generic", "demographic", "interest", "behavioural", "personal"}

@@ -137,8 +137,11 @@ def exit_probability(h: np.ndarray, *direct: np.ndarray) -> np.ndarray:
     Returns:
         ``1 - exp(-h) * prod(1 - p)``.
     """
-    stay = np.negative(h, dtype=np.float32)
-    np.exp(stay, out=stay)
+    # q = 1 - exp(-h) by expm1 (precise for the small weekly hazards), then for each
+    # independent direct exit q <- 1 - (1 - q)(1 - p) = q + p (1 - q)
+    q = np.negative(h, dtype=np.float32)
+    np.expm1(q, out=q)
+    np.negative(q, out=q)
     for p in direct:
-        stay *= np.subtract(np.float32(1.0), p, dtype=np.float32)
-    return np.subtract(np.float32(1.0), stay, out=stay)
+        q += np.subtract(np.float32(1.0), q, dtype=np.float32) * p
+    return q
