@@ -213,3 +213,26 @@ def test_small_designs_get_a_note() -> None:
     assert _small_design_note(spec("sobol", 256)) == ""
     assert "4 Morris trajectories is few" in _small_design_note(spec("morris", 4))
     assert _small_design_note(spec("lhs", 4)) == ""
+
+
+def test_best_points_use_the_paired_difference_under_common_random_numbers() -> None:
+    from sim.sweep.analyze import best_points
+
+    # two points whose replicates move together: the intervals overlap, yet B is
+    # ahead of A in every replicate by 10 +- 1
+    rep_noise = np.array([0.0, 500.0, -400.0, 250.0])
+    a = 1000.0 + rep_noise
+    b = a + np.array([10.0, 9.0, 11.0, 10.0])
+    results = pd.DataFrame({"point": [0] * 4 + [1] * 4, "replicate": [0, 1, 2, 3] * 2,
+                            "revenue_cumulative": np.concatenate([a, b])})
+    points = pd.DataFrame({
+        "point": [0, 1], "x": ["A", "B"],
+        "revenue_cumulative_mean": [a.mean(), b.mean()],
+        "revenue_cumulative_lo": [a.mean() - 400, b.mean() - 400],
+        "revenue_cumulative_hi": [a.mean() + 400, b.mean() + 400],
+    })
+    unpaired = best_points(points, ["x"])[0]
+    assert unpaired.endswith("not clearly ahead (intervals overlap)")
+    paired = best_points(points, ["x"], results)[0]
+    assert paired.startswith("revenue_cumulative highest at x=B")
+    assert "ahead (paired difference 10 [" in paired

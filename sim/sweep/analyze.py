@@ -326,9 +326,12 @@ class Analysis:
             lines.append("\nmean KPIs per point:")
             lines.append(show.to_string(index=False, formatters={
                 c: _number for c in means if pd.api.types.is_numeric_dtype(show[c])}))
-        best = best_points(self.points, sp.factor_names)
+        paired = self.sweep.results if sp.common_random_numbers else None
+        best = best_points(self.points, sp.factor_names, paired)
         if best:
-            lines.append("\nbest point per KPI (95% intervals over replicates):")
+            how = ("verdict from the paired difference: replicates share their random "
+                   "numbers" if paired is not None else "verdict from overlapping intervals")
+            lines.append(f"\nbest point per KPI (95% intervals over replicates; {how}):")
             lines += [f"  {line}" for line in best]
         lines.append(f"\nwritten: {self.files[0].parent if self.files else ''}")
         return "\n".join(lines)
@@ -345,12 +348,21 @@ def _number(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
 
 
-def best_points(points: pd.DataFrame, factors: Sequence[str]) -> list[str]:
+def best_points(
+    points: pd.DataFrame, factors: Sequence[str], results: pd.DataFrame | None = None
+) -> list[str]:
     """One line per KPI: the best design point, and how clearly it beats the next.
+
+    With ``results`` (per-run rows of a sweep with common random numbers, where
+    replicate ``r`` of every point shares its random numbers), the verdict comes
+    from the paired difference of the two points over replicates, which removes
+    the noise they share; otherwise from whether their intervals overlap (a
+    conservative test).
 
     Args:
         points: The per-point table (``<kpi>_mean``, ``_lo``, ``_hi`` columns).
         factors: Factor columns that name a point.
+        results: Per-run table (``point``, ``replicate``, KPI columns), or None.
 
     Returns:
         Lines such as ``revenue_cumulative highest at escalation=interest,
@@ -365,17 +377,42 @@ def best_points(points: pd.DataFrame, factors: Sequence[str]) -> list[str]:
         if len(ranked) < 2:
             continue
         top, nxt = ranked.iloc[0], ranked.iloc[1]
-        (lo_t, hi_t), (lo_n, hi_n) = _interval(top, kpi), _interval(nxt, kpi)
-        if not np.isfinite([lo_t, hi_t, lo_n, hi_n]).all():
-            verdict = "no intervals (one replicate)"
-        elif hi_n < lo_t or hi_t < lo_n:
-            verdict = "ahead (intervals do not overlap)"
-        else:
-            verdict = "not clearly ahead (intervals overlap)"
+        verdict = _paired_verdict(results, top, nxt, kpi) if results is not None else None
+        if verdict is None:
+            (lo_t, hi_t), (lo_n, hi_n) = _interval(top, kpi), _interval(nxt, kpi)
+            if not np.isfinite([lo_t, hi_t, lo_n, hi_n]).all():
+                verdict = "no intervals (one replicate)"
+            elif hi_n < lo_t or hi_t < lo_n:
+                verdict = "ahead (intervals do not overlap)"
+            else:
+                verdict = "not clearly ahead (intervals overlap)"
         word = "lowest" if kpi in LOWER_IS_BETTER else "highest"
         lines.append(f"{kpi} {word} at {_where(top, factors)}: {_value(top, kpi)}; next "
                      f"{_where(nxt, factors)}: {_value(nxt, kpi)}: {verdict}")
     return lines
+
+
+def _paired_verdict(
+    results: pd.DataFrame, top: pd.Series, nxt: pd.Series, kpi: str
+) -> str | None:
+    """Whether ``top`` beats ``nxt`` by the paired 95% interval over shared replicates."""
+    from sim.compare import paired_interval
+
+    if "point" not in top or kpi not in results or "replicate" not in results:
+        return None
+    by = results.set_index(["point", "replicate"])[kpi]
+    try:
+        a, b = by.loc[int(top["point"])], by.loc[int(nxt["point"])]
+    except KeyError:
+        return None
+    diff = (a - b).dropna()
+    if len(diff) < 2:
+        return None
+    mean, lo, hi = paired_interval(diff.to_numpy(dtype=np.float64))
+    if not np.isfinite([lo, hi]).all():
+        return None
+    span = f"paired difference {_number(mean)} [{_number(lo)}, {_number(hi)}]"
+    return f"ahead ({span})" if lo > 0 or hi < 0 else f"not clearly ahead ({span})"
 
 
 def _interval(row: pd.Series, kpi: str) -> tuple[float, float]:
