@@ -8,6 +8,7 @@ ever reaches a user.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,9 +88,13 @@ class ScenarioError(ValueError):
             A new error; problems under no overridden key keep their file.
         """
         keys = list(keys)
+
+        def caused(key: str) -> bool:
+            key = re.sub(r"\[(\d+)\]", r".\1", key)  # factors[0].key -> factors.0.key
+            return any(key == k or key.startswith(k + ".") for k in keys)
+
         return ScenarioError([
-            Problem(p.key, p.message, p.value, source)
-            if any(p.key == k or p.key.startswith(k + ".") for k in keys) else p
+            Problem(p.key, p.message, p.value, source) if caused(p.key) else p
             for p in self.problems
         ])
 

@@ -251,3 +251,14 @@ def test_an_unknown_design_is_the_only_problem_reported():
         with pytest.raises(ScenarioError) as err:
             load_spec(name, overrides={"design.kind": "factorial"})
         assert [p.key for p in err.value.problems] == ["design.kind"]
+
+
+def test_one_error_lists_design_and_factor_problems_together():
+    with pytest.raises(ScenarioError) as err:
+        load_spec("sensitivity", overrides={"design.samples": 10,
+                                            "factors.0.key": "strategy.rech"})
+    keys = [p.key for p in err.value.problems]
+    assert keys == ["design.samples", "factors[0].key"]
+    assert "did you mean 'strategy.reach'" in str(err.value)
+    blamed = err.value.blaming(["design.samples", "factors.0.key"])
+    assert [p.file for p in blamed.problems] == ["--set", "--set"]

@@ -380,6 +380,10 @@ def spec_from_dict(
     base = _base(data, model, v, base_dir)
     factors = _factors(data.get("factors"), design, v)
     kpis = _kpis(data.get("kpis"), model, factors, v)
+    items = data.get("factors")
+    if base is not None and isinstance(items, list) and len(factors) == len(items):
+        # key paths and values too, so that one error lists every problem
+        _check_factor_values(factors, base, v)
     v.raise_if_any()
 
     spec = SweepSpec(
@@ -395,9 +399,6 @@ def spec_from_dict(
         kpis=tuple(kpis),
         path=file,
     )
-    if base is not None:
-        _check_factor_values(spec, base, v)
-        v.raise_if_any()
     return spec
 
 
@@ -707,11 +708,11 @@ def _kpis(items: object, model: str, factors: Sequence[Factor], v: _Validator) -
     return list(items)
 
 
-def _check_factor_values(spec: SweepSpec, base: Scenario, v: _Validator) -> None:
+def _check_factor_values(factors: Sequence[Factor], base: Scenario, v: _Validator) -> None:
     """Check each factor's key path and each of its values (or range ends) alone."""
     data = base.to_dict()
     leaves = leaf_paths(data)
-    for i, f in enumerate(spec.factors):
+    for i, f in enumerate(factors):
         where = f"factors[{i}]"
         found, node = lookup(data, f.key)
         if found and isinstance(node, Mapping | list):
