@@ -22,7 +22,7 @@ from __future__ import annotations
 import difflib
 import json
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,13 +159,34 @@ def _unit_matrix(sweep: Sweep) -> np.ndarray:
     return sweep.design[cols].to_numpy(dtype=np.float64)
 
 
-def _tidy(sweep: Sweep, kpi: str, res: dict[str, Any], keys: Sequence[str]) -> pd.DataFrame:
+def _tidy(sweep: Sweep, kpi: str, res: Mapping[str, Any], keys: Sequence[str]) -> pd.DataFrame:
     roles = {f.name: f.role for f in sweep.spec.factors}
     df = pd.DataFrame({k: np.asarray(res[k], dtype=np.float64) for k in keys})
     df.insert(0, "factor", sweep.spec.factor_names)
     df.insert(0, "kpi", kpi)
     df.insert(2, "role", [roles[n] for n in sweep.spec.factor_names])
     return df
+
+
+def _per_kpi(
+    sweep: Sweep,
+    kpis: Sequence[str] | None,
+    columns: Sequence[str],
+    analyze: Callable[[np.ndarray], Mapping[str, Any]],
+) -> pd.DataFrame:
+    """Run one SALib analysis on each KPI's per-point means; one tidy table.
+
+    SALib's runtime warnings (e.g. a KPI that barely varies) are silenced: the
+    intervals in the table say how well each index is estimated.
+    """
+    rows = []
+    for k in _kpis(sweep, kpis):
+        y = _complete_means(sweep, k)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            res = analyze(y)
+        rows.append(_tidy(sweep, k, res, tuple(columns)))
+    return pd.concat(rows, ignore_index=True)
 
 
 def sobol_indices(
@@ -192,20 +213,17 @@ def sobol_indices(
     spec = sweep.spec
     if spec.design.kind != "sobol":
         raise SweepError(f"Sobol indices need a sobol design; this sweep is {spec.design.kind}")
-    rows = []
-    for k in _kpis(sweep, kpis):
-        y = _complete_means(sweep, k)
+    columns = ("S1", "S1_conf", "ST", "ST_conf")
+
+    def analyze(y: np.ndarray) -> dict[str, Any]:
         if np.nanstd(y) == 0 or not np.all(np.isfinite(y)):
-            res = {key: [np.nan] * len(spec.factors) for key in ("S1", "S1_conf", "ST", "ST_conf")}
-        else:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                res = sobol.analyze(
-                    spec.problem(), y, calc_second_order=spec.design.second_order,
-                    num_resamples=num_resamples, conf_level=conf_level, seed=spec.seed,
-                )
-        rows.append(_tidy(sweep, k, res, ("S1", "S1_conf", "ST", "ST_conf")))
-    return pd.concat(rows, ignore_index=True)
+            return {key: [np.nan] * len(spec.factors) for key in columns}
+        return sobol.analyze(
+            spec.problem(), y, calc_second_order=spec.design.second_order,
+            num_resamples=num_resamples, conf_level=conf_level, seed=spec.seed,
+        )
+
+    return _per_kpi(sweep, kpis, columns, analyze)
 
 
 def morris_indices(
@@ -233,17 +251,13 @@ def morris_indices(
     if spec.design.kind != "morris":
         raise SweepError(f"Morris indices need a morris design; this sweep is {spec.design.kind}")
     x = _unit_matrix(sweep)
-    rows = []
-    for k in _kpis(sweep, kpis):
-        y = _complete_means(sweep, k)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            res = morris.analyze(
-                spec.problem(), x, y, num_resamples=num_resamples, conf_level=conf_level,
-                num_levels=spec.design.levels, seed=spec.seed,
-            )
-        rows.append(_tidy(sweep, k, res, ("mu", "mu_star", "mu_star_conf", "sigma")))
-    return pd.concat(rows, ignore_index=True)
+    return _per_kpi(
+        sweep, kpis, ("mu", "mu_star", "mu_star_conf", "sigma"),
+        lambda y: morris.analyze(
+            spec.problem(), x, y, num_resamples=num_resamples, conf_level=conf_level,
+            num_levels=spec.design.levels, seed=spec.seed,
+        ),
+    )
 
 
 def rbd_fast_indices(
@@ -271,15 +285,11 @@ def rbd_fast_indices(
         raise SweepError(f"RBD-FAST indices need an lhs design; this sweep is "
                          f"{spec.design.kind}")
     x = _unit_matrix(sweep)
-    rows = []
-    for k in _kpis(sweep, kpis):
-        y = _complete_means(sweep, k)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            res = rbd_fast.analyze(spec.problem(), x, y, num_resamples=num_resamples,
-                                   conf_level=conf_level, seed=spec.seed)
-        rows.append(_tidy(sweep, k, res, ("S1", "S1_conf")))
-    return pd.concat(rows, ignore_index=True)
+    return _per_kpi(
+        sweep, kpis, ("S1", "S1_conf"),
+        lambda y: rbd_fast.analyze(spec.problem(), x, y, num_resamples=num_resamples,
+                                   conf_level=conf_level, seed=spec.seed),
+    )
 
 
 INDEX_METHODS = {"sobol": sobol_indices, "morris": morris_indices, "lhs": rbd_fast_indices}
