@@ -26,7 +26,7 @@ from typing import Any
 from sim.argtypes import whole_number
 from sim.config import Scenario
 from sim.errors import Problem, ScenarioError
-from sim.scenario_io import find_file, load_scenario, normalise_overrides
+from sim.scenario_io import load_scenario, locate, normalise_overrides
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
@@ -37,25 +37,6 @@ _FORMATTER = argparse.RawDescriptionHelpFormatter
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def resolve_scenario_path(ref: str | Path) -> Path:
-    """Find a scenario file: the path itself, else a built-in scenario by name.
-
-    ``trustsim run baseline`` therefore works from any folder.
-
-    Args:
-        ref: A path, or the name of a file in the built-in ``scenarios/``
-            folder, with or without ``.toml``.
-
-    Returns:
-        The path to load (it may not exist; loading then reports it, with the
-        built-in names).
-    """
-    try:
-        return find_file(ref)
-    except ScenarioError:
-        return Path(ref)
 
 
 def _with_file(err: ScenarioError, file: str | Path) -> ScenarioError:
@@ -216,7 +197,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.output import check_output_dir, default_output_dir, write_run
     from sim.results import run
 
-    path = resolve_scenario_path(args.scenario)
+    path = locate(args.scenario)  # the file, named in errors found while running
     sc = load_with_overrides(path, _overrides(args))
     out = Path(args.out) if args.out else default_output_dir(sc.name)
     check_output_dir(out, force=args.force)
@@ -242,9 +223,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.compare import compare, write_comparison
     from sim.output import check_output_dir, default_output_dir
 
-    pa, pb = resolve_scenario_path(args.a), resolve_scenario_path(args.b)
     ov = _overrides(args)
-    sa, sb = load_with_overrides(pa, ov), load_with_overrides(pb, ov)
+    sa, sb = load_with_overrides(args.a, ov), load_with_overrides(args.b, ov)
     out = Path(args.out) if args.out else default_output_dir(f"compare-{sa.name}-vs-{sb.name}")
     check_output_dir(out, force=args.force)
     executor = None
@@ -273,7 +253,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     failed = 0
     overrides = normalise_overrides(args.set or [])
     for ref in args.files:
-        path = resolve_scenario_path(ref)
+        path = locate(ref)  # the file itself, shown in the ok / FAIL lines
         try:
             sc = check_scenario(path, overrides)
         except ScenarioError as err:

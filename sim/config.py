@@ -466,7 +466,11 @@ class Scenario(_Section):
             sc = cls.model_validate(data)
         except ValidationError as exc:
             problems = [_problem(err, file) for err in exc.errors()]
-            raise ScenarioError(problems + _market_problems(data, problems, file)) from None
+            pop = data.get("population")
+            market = pop.get("market") if isinstance(pop, Mapping) else None
+            if isinstance(market, str) and all(p.key != "population.market" for p in problems):
+                problems += _market_problems(market, file)  # one error lists them all
+            raise ScenarioError(problems) from None
         sc.check_levels(file)
         sc.check_files(file)
         return sc
@@ -480,15 +484,11 @@ class Scenario(_Section):
         Raises:
             ScenarioError: Naming the key and the missing or invalid file.
         """
-        from sim.markets import fit_market  # local: markets imports this module's readers
         from sim.network import check_parameters
 
-        try:
-            fit_market(self.population.market)
-        except ScenarioError as err:
-            raise ScenarioError(
-                [Problem(p.key, p.message, p.value, p.file or file) for p in err.problems]
-            ) from None
+        problems = _market_problems(self.population.market, file)
+        if problems:
+            raise ScenarioError(problems)
         nc = self.network
         if nc.kind == "edgelist" and nc.path and not Path(nc.path).is_file():
             raise ScenarioError.one("network.path", "edge-list file not found", nc.path, file)
@@ -598,16 +598,10 @@ def lookup(node: Any, key: str) -> tuple[bool, Any]:
     return True, node
 
 
-def _market_problems(
-    data: Mapping[str, Any], found: list[Problem], file: str | None
-) -> list[Problem]:
-    """Problems of the market named in invalid data, so that one error lists them all."""
+def _market_problems(market: str, file: str | None) -> list[Problem]:
+    """Problems of a market preset (unknown, missing or invalid file), else none."""
     from sim.markets import fit_market  # local: markets imports this module's readers
 
-    pop = data.get("population")
-    market = pop.get("market") if isinstance(pop, Mapping) else None
-    if not isinstance(market, str) or any(p.key == "population.market" for p in found):
-        return []
     try:
         fit_market(market)
     except ScenarioError as err:

@@ -70,6 +70,25 @@ def find_file(ref: str | Path, folder: str = "") -> Path:
     raise ScenarioError.one("", f"file not found{more}", None, p)
 
 
+def locate(ref: str | Path, folder: str = "") -> Path:
+    """:func:`find_file`, or the path as given when there is no such file.
+
+    For callers that load the path next, so that loading reports the missing
+    file (with the built-in names) in its usual words.
+
+    Args:
+        ref: A path, or the name of a built-in file.
+        folder: Sub-folder of the built-in scenarios.
+
+    Returns:
+        The file found, else ``Path(ref)``.
+    """
+    try:
+        return find_file(ref, folder)
+    except ScenarioError:
+        return Path(ref)
+
+
 def read_toml(path: str | Path) -> dict[str, Any]:
     """Read a TOML file, turning I/O and syntax errors into ScenarioError.
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from sim.argtypes import whole_number
 from sim.errors import ScenarioError
-from sim.scenario_io import find_file, normalise_overrides
+from sim.scenario_io import normalise_overrides
 from sim.sweep.errors import SweepError, SweepInterrupted
 
 EXIT_OK = 0
@@ -107,22 +107,6 @@ def add_parsers(subparsers: Any) -> None:
     p.set_defaults(func=cmd_analyze)
 
 
-def resolve_spec_path(ref: str) -> Path:
-    """Find a sweep file: the path itself, else a built-in sweep by name.
-
-    Args:
-        ref: A path, or the name of a file in the built-in ``scenarios/sweeps/``.
-
-    Returns:
-        The path to load (it may not exist; loading then reports it, with the
-        built-in names).
-    """
-    try:
-        return find_file(ref, "sweeps")
-    except ScenarioError:
-        return Path(ref)
-
-
 def _err(msg: object) -> None:
     print(f"error: {msg}", file=sys.stderr)
 
@@ -141,7 +125,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     try:
         try:
-            spec = load_spec(resolve_spec_path(args.spec), overrides=args.set)
+            spec = load_spec(args.spec, overrides=args.set)  # a path or a built-in name
         except ScenarioError as err:
             raise err.blaming(normalise_overrides(args.set)) from None
         out = Path(args.out) if args.out else Path("results") / "sweeps" / spec.name
