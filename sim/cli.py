@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from sim import kpis
 from sim.argtypes import whole_number
 from sim.config import Scenario
 from sim.errors import Problem, ScenarioError
@@ -149,18 +150,17 @@ def format_summary(summary: dict[str, Any], scenario: Scenario | None = None) ->
             f"market {scenario.population.market}, seed {scenario.run.seed}, "
             f"replicate {scenario.run.replicate}"
         )
+    f = {k: kpis.format_value(k, v) for k, v in s.items() if k in kpis.KPIS}
     rows = [
-        ("customers at the end", f"{s['customers']:,}", f"retention {_pct(s['retention'])}"),
-        ("churned", f"{s['churned_cumulative']:,}",
-         f"{_pct(s['churn_rate'])} of initial customers"),
-        ("revenue", f"{s['revenue_cumulative']:,.0f}", f"{s['purchases']:,} purchases"),
-        ("mean trust", f"{s['mean_trust']:.3f}",
-         f"customers {s['mean_trust_customers']:.3f}"),
-        ("crossed the line", _pct(s["crossed_share"]), "of exposures"),
-        ("complaints", f"{s['complaints']:,}", f"recommendations {s['recommendations']:,}"),
-        ("incident awareness", _pct(s["incident_aware"]), "of consumers"),
-        ("opted in", f"{s['opt_ins']:,}", "customers with specific consent"),
-        ("final level", str(s["final_level"]), ""),
+        ("customers at the end", f["customers"], f"retention {f['retention']}"),
+        ("churned", f["churned_cumulative"], f"{f['churn_rate']} of initial customers"),
+        ("revenue", f["revenue_cumulative"], f"{f['purchases']} purchases"),
+        ("mean trust", f["mean_trust"], f"customers {f['mean_trust_customers']}"),
+        ("crossed the line", f["crossed_share"], "of exposures"),
+        ("complaints", f["complaints"], f"recommendations {f['recommendations']}"),
+        ("incident awareness", f["incident_aware"], "of consumers"),
+        ("opted in", f["opt_ins"], "customers with specific consent"),
+        ("final level", f["final_level"], ""),
     ]
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)

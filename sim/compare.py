@@ -27,52 +27,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import kpis
 from sim.config import Scenario
 from sim.errors import ScenarioError
 from sim.results import RunResult, run
 from sim.scenario_io import load_scenario, with_overrides
 
-FINAL_METRICS: dict[str, str] = {
-    "retention": "Retention (share of initial customers kept)",
-    "revenue_cumulative": "Revenue over the run",
-    "mean_trust": "Mean trust at the end (all consumers)",
-    "mean_trust_customers": "Mean trust at the end (remaining customers)",
-    "churn_rate": "Churn over the run (share of initial customers)",
-    "crossed_share": "Share of exposures that crossed the line",
-    "complaints": "Complaints to friends over the run",
-}
+COMPARED: tuple[str, ...] = (
+    "retention", "revenue_cumulative", "mean_trust", "mean_trust_customers", "churn_rate",
+    "crossed_share", "complaints",
+)
+"""Final KPIs compared (keys of :data:`sim.kpis.KPIS`), in table order."""
+
+FINAL_METRICS: dict[str, str] = {k: kpis.get(k).description for k in COMPARED}
 """Final KPIs compared (keys of :attr:`sim.RunResult.summary`) and their meaning."""
 
 WEEKLY_METRICS: tuple[str, ...] = ("retention", "mean_trust", "revenue_cumulative", "customers")
 """Weekly columns kept for each replicate (for the comparison figure)."""
-
-_SHORT = {
-    "retention": "retention",
-    "revenue_cumulative": "revenue",
-    "mean_trust": "trust (all)",
-    "mean_trust_customers": "trust (customers)",
-    "churn_rate": "churn",
-    "crossed_share": "crossed the line",
-    "complaints": "complaints",
-}
-_FORMATS = {  # value format, difference format, unit of the difference
-    "retention": ("{:.1f}", "{:+.2f}", " pp"),
-    "churn_rate": ("{:.1f}", "{:+.2f}", " pp"),
-    "crossed_share": ("{:.1f}", "{:+.2f}", " pp"),
-    "revenue_cumulative": ("{:,.0f}", "{:+,.0f}", ""),
-    "mean_trust": ("{:.3f}", "{:+.3f}", ""),
-    "mean_trust_customers": ("{:.3f}", "{:+.3f}", ""),
-    "complaints": ("{:,.0f}", "{:+,.1f}", ""),
-}
-
-
-
-def _signed(fmt: str, x: float) -> str:
-    """Format a signed number, writing a value that rounds to zero as ``+0``."""
-    text = fmt.format(x)
-    if text.startswith("-") and not any(c in "123456789" for c in text):
-        text = "+" + text[1:]
-    return text
 
 
 Overrides = Mapping[str, Any] | Iterable[str] | None
@@ -174,16 +145,15 @@ class Comparison:
                 f"{'s' if self.replicates != 1 else ''}, {shared}")
         rows = [("metric", "A", "B", "B - A", f"{pct}% CI (paired t)")]
         for _, r in self.table.iterrows():
-            fmt_v, fmt_d, unit = _FORMATS.get(r["metric"], ("{:,.3f}", "{:+,.3f}", ""))
-            scale = 100.0 if unit == " pp" else 1.0
+            m = r["metric"]
             ci = "n/a (1 replicate)" if math.isnan(r["ci_low"]) else (
-                f"[{_signed(fmt_d, scale * r['ci_low'])}, {_signed(fmt_d, scale * r['ci_high'])}]"
-                f"{unit}")
+                f"[{kpis.format_diff(m, r['ci_low'], unit=False)}, "
+                f"{kpis.format_diff(m, r['ci_high'], unit=False)}]{kpis.diff_unit(m)}")
             rows.append((
-                _SHORT.get(r["metric"], r["metric"]),
-                fmt_v.format(scale * r["a_mean"]) + ("%" if unit else ""),
-                fmt_v.format(scale * r["b_mean"]) + ("%" if unit else ""),
-                _signed(fmt_d, scale * r["diff"]) + unit,
+                kpis.get(m).short,
+                kpis.format_value(m, r["a_mean"]),
+                kpis.format_value(m, r["b_mean"]),
+                kpis.format_diff(m, r["diff"]),
                 ci,
             ))
         widths = [max(len(row[i]) for row in rows) for i in range(5)]
@@ -390,7 +360,7 @@ def compare(
     rows, frames = [], []
     for r in range(replicates):
         (sum_a, wk_a), (sum_b, wk_b) = outputs[2 * r], outputs[2 * r + 1]
-        for metric in FINAL_METRICS:
+        for metric in COMPARED:
             va, vb = float(sum_a[metric]), float(sum_b[metric])
             rows.append({"replicate": r, "metric": metric, "a": va, "b": vb, "diff": vb - va})
         for side, wk in (("a", wk_a), ("b", wk_b)):

@@ -12,6 +12,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from sim.config import Scenario
+from sim.kpis import KPIS
 from sim.model import TrustModel
 
 
@@ -78,11 +79,12 @@ def summarise(weekly: pd.DataFrame, consumers: int) -> dict[str, Any]:
         consumers: Population size.
 
     Returns:
-        A flat dict of plain Python numbers.
+        A flat dict of plain Python numbers, one per :data:`sim.kpis.KPIS`
+        entry, in that order.
     """
     last = weekly.iloc[-1]
     reached = weekly["reached"].sum()
-    return {
+    values = {
         "weeks": len(weekly),
         "consumers": int(consumers),
         "customers": int(last["customers"]),
@@ -100,6 +102,7 @@ def summarise(weekly: pd.DataFrame, consumers: int) -> dict[str, Any]:
         "opt_ins": int(last["opt_ins"]),
         "final_level": str(last["level_name"]),
     }
+    return {name: values[name] for name in KPIS}  # the registry's order
 
 
 def run(
