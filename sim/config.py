@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.errors import Problem, ScenarioError
+from sim.network.kinds import DEFAULTS, KINDS, Backend, NetworkKind
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 Positive = Annotated[float, Field(gt=0.0)]
@@ -52,7 +53,7 @@ class PopulationConfig(_Section):
     trust_concentration: float = Field(20.0, gt=0.0, le=10_000.0)
 
 
-NETWORK_KINDS = ("watts_strogatz", "erdos_renyi", "barabasi_albert", "sbm", "edgelist", "none")
+NETWORK_KINDS = KINDS
 
 
 class NetworkConfig(_Section):
@@ -68,15 +69,13 @@ class NetworkConfig(_Section):
         backend: ``numpy`` (vectorised, any size) or ``networkx`` (small graphs).
     """
 
-    kind: Literal[
-        "watts_strogatz", "erdos_renyi", "barabasi_albert", "sbm", "edgelist", "none"
-    ] = "watts_strogatz"
-    mean_degree: float = Field(10.0, gt=0.0, le=10_000.0)
-    rewire_p: Unit = 0.1
-    blocks: int = Field(20, ge=1)
-    mixing: Unit = 0.1
+    kind: NetworkKind = DEFAULTS.kind  # type: ignore[assignment]
+    mean_degree: float = Field(DEFAULTS.mean_degree, gt=0.0, le=10_000.0)
+    rewire_p: Unit = DEFAULTS.rewire_p
+    blocks: int = Field(DEFAULTS.blocks, ge=1)
+    mixing: Unit = DEFAULTS.mixing
     path: str | None = None
-    backend: Literal["numpy", "networkx"] = "numpy"
+    backend: Backend = DEFAULTS.backend  # type: ignore[assignment]
 
     @model_validator(mode="after")
     def _edgelist_needs_path(self) -> NetworkConfig:

@@ -1,9 +1,11 @@
-"""Tests for sim.network: format, statistics, determinism, backends, edge lists, errors."""
+"""Tests for sim.network: format, statistics, determinism, backends, errors.
+
+Edge-list reading is tested in tests/test_edgelist.py.
+"""
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -12,6 +14,7 @@ import scipy.sparse as sp
 
 from sim import network as net
 from sim.errors import ScenarioError
+from sim.network import assembly
 
 GENERATED = ("watts_strogatz", "erdos_renyi", "barabasi_albert", "sbm")
 
@@ -169,7 +172,7 @@ def test_decode_rows_is_exact() -> None:
     # Strict upper triangle, row by row, as erdos_renyi numbers it.
     for n in (2, 3, 7, 50):
         row = np.arange(n)
-        a, b = net._decode_rows(np.arange(n * (n - 1) // 2), n - 1 - row, row + 1)
+        a, b = assembly._decode_rows(np.arange(n * (n - 1) // 2), n - 1 - row, row + 1)
         ra, rb = np.triu_indices(n, 1)
         assert np.array_equal(a, ra) and np.array_equal(b, rb)
     # Row boundaries at a large size (k sorted, as _sample_distinct gives).
@@ -178,7 +181,7 @@ def test_decode_rows_is_exact() -> None:
     start = rows * (2 * n - rows - 1) // 2
     k = np.sort(np.concatenate([start, start + (n - 2 - rows)]))
     row = np.arange(n, dtype=np.int64)
-    a, b = net._decode_rows(k, n - 1 - row, row + 1)
+    a, b = assembly._decode_rows(k, n - 1 - row, row + 1)
     assert np.array_equal(a, np.repeat(rows, 2))
     assert np.array_equal(b[0::2], rows + 1) and np.all(b[1::2] == n - 1)
 
@@ -196,7 +199,7 @@ def test_sbm_candidate_pairs_cover_all_pairs_once() -> None:
 
 @pytest.mark.parametrize(("total", "count"), [(10, 0), (10, 3), (10, 9), (10, 10), (10**12, 10**5)])
 def test_sample_distinct(total: int, count: int) -> None:
-    out = net._sample_distinct(rng(), total, count)
+    out = assembly._sample_distinct(rng(), total, count)
     assert out.size == count
     assert np.all(np.diff(out) > 0)
     assert count == 0 or (out[0] >= 0 and out[-1] < total)
@@ -291,62 +294,6 @@ def test_as_adjacency() -> None:
 # --------------------------------------------------------------------------- edge lists
 
 
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text)
-    return path
-
-
-def test_edgelist_round_trip(tmp_path: Path) -> None:
-    adj = net.build_network("watts_strogatz", 200, rng())
-    path = tmp_path / "g.edges"
-    nx.write_edgelist(net.to_networkx(adj), path, data=False)
-    back = net.load_edgelist(path, 200)
-    assert_valid(back, 200)
-    assert (back != adj).nnz == 0
-    via_build = net.build_network("edgelist", 200, rng(), path=str(path))
-    assert (via_build != adj).nnz == 0
-
-
-def test_edgelist_formats(tmp_path: Path) -> None:
-    csv = write(tmp_path, "g.csv", "# friends\nsource,target\n0,1\n 1 , 2 # inline\n\n2,0\n2,0\n")
-    adj = net.load_edgelist(csv, 5)
-    assert_valid(adj, 5)
-    assert net.degrees(adj).tolist() == [2, 2, 2, 0, 0]
-    # Integer file whose first line is a header of other words.
-    hdr = write(tmp_path, "h.txt", "a b\n0 3\n3 3\n")
-    assert net.degrees(net.load_edgelist(hdr, 4)).tolist() == [1, 0, 0, 1]
-    # Labels: sorted order, mixed separators, tabs.
-    labels = write(tmp_path, "l.txt", "bob\tcarol\nalice, bob\n")
-    assert net.load_edgelist(labels, 3).toarray().tolist() == [[0, 1, 0], [1, 0, 1], [0, 1, 0]]
-    named = write(tmp_path, "n.txt", "from to\nx y\n")  # a named header, then labels
-    assert net.load_edgelist(named, 2).nnz == 2
-    assert net.load_edgelist(write(tmp_path, "e.txt", "# nothing\n\n"), 3).nnz == 0
-
-
-def test_edgelist_fast_and_slow_parsers_agree(tmp_path: Path, monkeypatch) -> None:
-    adj = net.build_network("erdos_renyi", 30_000, rng(), mean_degree=8)
-    upper = sp.triu(adj, 1).tocoo()
-    pairs = zip(upper.row.tolist(), upper.col.tolist(), strict=True)
-    text = "".join(f"{a},{b}\n" for a, b in pairs)
-    big = write(tmp_path, "big.csv", "# comment\nsrc,dst\n" + text)
-    assert big.stat().st_size > net._FAST_PARSE_MIN_BYTES
-    assert net._parse_fast(big.read_bytes(), 30_000) is not None
-    fast = net.load_edgelist(big, 30_000)
-    monkeypatch.setattr(net, "_FAST_PARSE_MIN_BYTES", 10**15)
-    slow = net.load_edgelist(big, 30_000)
-    assert (fast != adj).nnz == 0 and (slow != adj).nnz == 0
-    # A bad line in a big file is still reported with its line number.
-    monkeypatch.setattr(net, "_FAST_PARSE_MIN_BYTES", 0)
-    bad = write(tmp_path, "bad.csv", "src,dst\n" + text + "7,oops,9\n")
-    lineno = text.count("\n") + 2
-    with pytest.raises(ScenarioError, match=rf"bad\.csv.*line {lineno}\b"):
-        net.load_edgelist(bad, 30_000)
-    out = write(tmp_path, "out.csv", "0,1\n" * 3 + "1,30000\n")
-    with pytest.raises(ScenarioError, match="line 4: node id 30000 is out of range"):
-        net.load_edgelist(out, 30_000)
-
-
 # --------------------------------------------------------------------------- errors
 
 
@@ -410,41 +357,3 @@ def test_bad_direct_arguments() -> None:
         net.sbm_blocks(10, 11)
     with pytest.raises(ScenarioError, match=r"network\.mean_degree"):
         net.build_network("erdos_renyi", 10**6, rng(), mean_degree=5000)  # too many entries
-
-
-@pytest.mark.parametrize(
-    ("text", "n", "pattern"),
-    [
-        ("0 1\n1 2 3\n", 5, r"line 2: expected two node ids.*'1 2 3'"),
-        ("0 1\n\n# c\n7\n", 5, r"line 4: expected two node ids.*'7'"),
-        ("0,1\n1,\n", 5, r"line 2: expected two node ids"),
-        ("0 1\n1 9\n", 5, r"line 2: node id 9 is out of range.*\[0, 5\)"),
-        ("0 1\n-1 2\n", 5, r"line 2: node id -1 is out of range"),
-        ("0 1\n1 99999999999999999999999\n", 5, r"line 2: node id 9+ is out of range"),
-        ("a b\nb c\nc d\n", 3, r"4 distinct node labels but only 3 consumers"),
-        # one mistyped id must not silently turn every id into a label
-        ("0,1\n1,2\n2,3\n10,x\n3,4\n", 20,
-         r"line 4: a node id that is not an integer, where 9 of 10 ids are integer.*'10,x'"),
-        ("alice bob\nbob carol\n5 carol\n", 20,
-         r"line 3: an integer node id among labels \(5 of 6 ids are labels\)"),
-    ],
-)
-def test_bad_edgelist_files(tmp_path: Path, text: str, n: int, pattern: str) -> None:
-    path = write(tmp_path, "friends.txt", text)
-    with pytest.raises(ScenarioError, match=pattern) as info:
-        net.load_edgelist(path, n)
-    assert "friends.txt" in str(info.value)
-    assert info.value.problems[0].key == "network.path"
-
-
-def test_unreadable_edgelists(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioError, match=r"missing\.txt.*not found"):
-        net.build_network("edgelist", 10, rng(), path=tmp_path / "missing.txt")
-    with pytest.raises(ScenarioError, match="folder"):
-        net.load_edgelist(tmp_path, 10)
-    binary = tmp_path / "blob.bin"
-    binary.write_bytes(b"0 1\n1 2\n\xff\xfe\x00\n")
-    with pytest.raises(ScenarioError, match=r"blob\.bin.*line 3: not UTF-8"):
-        net.load_edgelist(binary, 10)
-    with pytest.raises(ScenarioError, match=r"network\.path"):
-        net.load_edgelist(None, 10)  # type: ignore[arg-type]

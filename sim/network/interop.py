@@ -1,0 +1,157 @@
+"""Interop with networkx and user-supplied adjacency matrices.
+
+The ``"networkx"`` backend of :func:`~sim.network.build_network` builds the same
+kinds with networkx's own generators; it is meant for small graphs and for
+cross-checking.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from sim.errors import ScenarioError
+from sim.network.assembly import _from_pairs
+from sim.network.checks import _check_n
+from sim.network.generators import _ba_m, _block_layout, _sbm_probabilities, _ws_k
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+
+def from_networkx(graph: nx.Graph, n: int | None = None) -> sp.csr_array:
+    """Convert a networkx graph to the simulation's adjacency format.
+
+    Nodes are numbered ``0..L-1`` in sorted order when they sort, else in
+    insertion order. Directed edges count as undirected ties; self-loops and
+    parallel edges are dropped. Consumers ``L..n-1`` are isolated.
+
+    Args:
+        graph: Any networkx graph.
+        n: Number of consumers; defaults to ``graph.number_of_nodes()``.
+
+    Returns:
+        The symmetric ``(n, n)`` CSR adjacency.
+
+    Raises:
+        ScenarioError: If ``n`` is bad or smaller than the number of nodes
+            (``population.size``).
+    """
+    nodes = list(graph.nodes)
+    try:
+        nodes = sorted(nodes)
+    except TypeError:
+        pass
+    n = len(nodes) if n is None else _check_n(n, allow_zero=True)
+    if len(nodes) > n:
+        raise ScenarioError.one(
+            "population.size",
+            f"the graph has {len(nodes)} nodes but there are only {n} consumers",
+            n,
+        )
+    index = {node: i for i, node in enumerate(nodes)}
+    edges = [(index[a], index[b]) for a, b in graph.edges()]
+    pairs = np.array(edges, dtype=np.int64).reshape(-1, 2)
+    return _from_pairs(pairs[:, 0], pairs[:, 1], n)
+
+
+def as_adjacency(network: Any, n: int) -> sp.csr_array:
+    """Normalise a user-supplied network to the simulation's adjacency format.
+
+    Args:
+        network: A networkx graph (see :func:`from_networkx`), or a square
+            scipy sparse matrix/array or dense array whose non-zero
+            off-diagonal entries are ties (read as undirected, so a one-sided
+            entry still makes a tie).
+        n: Number of consumers.
+
+    Returns:
+        The symmetric ``(n, n)`` CSR adjacency.
+
+    Raises:
+        ScenarioError: If the network does not fit ``n`` consumers or is not a
+            graph or square matrix (key ``network``).
+    """
+    n = _check_n(n)
+    if hasattr(network, "nodes") and hasattr(network, "edges"):
+        return from_networkx(network, n)
+    try:
+        coo = sp.coo_array(network)
+    except (TypeError, ValueError):
+        raise ScenarioError.one(
+            "network",
+            "must be a networkx graph or a square adjacency matrix",
+            type(network).__name__,
+        ) from None
+    if coo.ndim != 2 or coo.shape != (n, n):
+        raise ScenarioError.one(
+            "network",
+            f"the adjacency must have shape ({n}, {n}) for population.size {n}",
+            coo.shape,
+        )
+    nonzero = coo.data != 0
+    return _from_pairs(coo.row[nonzero], coo.col[nonzero], n)
+
+
+def to_networkx(adj: Any) -> nx.Graph:
+    """Convert an adjacency matrix to a networkx graph.
+
+    Args:
+        adj: Square sparse (or dense) adjacency; any non-zero off-diagonal
+            entry is a tie.
+
+    Returns:
+        An undirected ``networkx.Graph`` with nodes ``0..n-1``.
+    """
+    import networkx as nx
+
+    coo = sp.coo_array(adj)
+    keep = coo.row != coo.col
+    graph = nx.Graph()
+    graph.add_nodes_from(range(coo.shape[0]))
+    graph.add_edges_from(zip(coo.row[keep].tolist(), coo.col[keep].tolist(), strict=True))
+    return graph
+
+
+def degrees(adj: Any) -> np.ndarray:
+    """Count each consumer's ties.
+
+    Args:
+        adj: Adjacency as built by this module (any sparse format is accepted).
+
+    Returns:
+        ``int32`` degree per consumer.
+    """
+    if not isinstance(adj, (sp.csr_array, sp.csr_matrix)):
+        adj = sp.csr_array(adj)
+    return np.diff(adj.indptr).astype(np.int32)
+
+
+def _networkx_graph(
+    kind: str,
+    n: int,
+    rng: np.random.Generator,
+    *,
+    mean_degree: float,
+    rewire_p: float,
+    blocks: int,
+    mixing: float,
+) -> sp.csr_array:
+    import networkx as nx
+
+    seed = int(rng.integers(2**31))
+    if kind == "watts_strogatz":
+        graph = nx.watts_strogatz_graph(n, _ws_k(mean_degree, n), rewire_p, seed=seed)
+    elif kind == "erdos_renyi":
+        graph = nx.fast_gnp_random_graph(n, mean_degree / (n - 1), seed=seed)
+    elif kind == "barabasi_albert":
+        graph = nx.barabasi_albert_graph(n, _ba_m(mean_degree, n), seed=seed)
+    else:  # sbm
+        p_in, p_out, _, _ = _sbm_probabilities(n, blocks, mean_degree, mixing)
+        _, sizes = _block_layout(n, blocks)
+        probs = np.full((blocks, blocks), p_out)
+        np.fill_diagonal(probs, p_in)
+        graph = nx.stochastic_block_model(sizes.tolist(), probs.tolist(), seed=seed)
+    return from_networkx(graph, n)
