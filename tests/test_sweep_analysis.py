@@ -181,7 +181,7 @@ steps = 2
 
 
 def test_best_points_name_the_winner_and_whether_it_is_clear() -> None:
-    from sim.sweep.analyze import best_points
+    from sim.sweep.analysis import best_points
 
     points = pd.DataFrame({
         "escalation": ["generic", "interest", "personal"],
@@ -204,7 +204,7 @@ def test_best_points_name_the_winner_and_whether_it_is_clear() -> None:
 def test_small_designs_get_a_note() -> None:
     from types import SimpleNamespace
 
-    from sim.sweep.analyze import _small_design_note
+    from sim.sweep.analysis import _small_design_note
 
     def spec(kind: str, n: int) -> SimpleNamespace:
         return SimpleNamespace(design=SimpleNamespace(kind=kind, samples=n))
@@ -216,7 +216,7 @@ def test_small_designs_get_a_note() -> None:
 
 
 def test_best_points_use_the_paired_difference_under_common_random_numbers() -> None:
-    from sim.sweep.analyze import best_points
+    from sim.sweep.analysis import best_points
 
     # two points whose replicates move together: the intervals overlap, yet B is
     # ahead of A in every replicate by 10 +- 1

@@ -5,6 +5,8 @@
 ``func(args) -> int`` returning the exit code: 0 ok, 1 a user error (printed
 as one clear message) or failed runs, 130 interrupted. ``python -m sim.sweep``
 offers the same two commands on their own.
+
+Layer: command line (the top: reads arguments, calls the application layer).
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from typing import Any
 from sim.argtypes import whole_number
 from sim.errors import ScenarioError
 from sim.scenario_io import normalise_overrides
+from sim.sweep.analyze import analyze_sweep
 from sim.sweep.errors import SweepError, SweepInterrupted
+from sim.sweep.execute import run_sweep
+from sim.sweep.spec import MAX_RUNS, load_spec
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -51,6 +56,7 @@ figures/ (PNG and SVG).
 
 _workers = whole_number(0, "0 runs in this process")
 _chunk = whole_number(1)
+_max_runs = whole_number(1)
 
 
 def add_parsers(subparsers: Any) -> None:
@@ -87,6 +93,9 @@ def add_parsers(subparsers: Any) -> None:
                    help="also keep every run's weekly table (weekly.parquet)")
     p.add_argument("--chunk-size", type=_chunk, metavar="K",
                    help="runs per task sent to a worker (default: sized to about 1 s of work)")
+    p.add_argument("--max-runs", type=_max_runs, default=MAX_RUNS, metavar="N",
+                   help=f"refuse a sweep of more than N runs before anything starts "
+                        f"(default: {MAX_RUNS:,})")
     p.add_argument("--analyze", action="store_true", help="analyse the sweep when it is done")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="no progress bar; print only the sweep folder")
@@ -120,12 +129,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     Returns:
         0 if every run finished, 1 on a user error or failed runs, 130 if interrupted.
     """
-    from sim.sweep.execute import run_sweep
-    from sim.sweep.spec import load_spec
-
     try:
         try:
-            spec = load_spec(args.spec, overrides=args.set)  # a path or a built-in name
+            # a path or a built-in name
+            spec = load_spec(args.spec, overrides=args.set, max_runs=args.max_runs)
         except ScenarioError as err:
             raise err.blaming(normalise_overrides(args.set)) from None
         out = Path(args.out) if args.out else Path("results") / "sweeps" / spec.name
@@ -134,10 +141,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             hint += f" --workers {args.workers}"
         if args.scheduler:
             hint += f" --scheduler {args.scheduler}"
+        if args.max_runs != MAX_RUNS:
+            hint += f" --max-runs {args.max_runs}"
         hint += "".join(f" --set {shlex.quote(item)}" for item in args.set)
         res = run_sweep(
             spec, out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
-            weekly=args.weekly, chunk_size=args.chunk_size,
+            weekly=args.weekly, chunk_size=args.chunk_size, max_runs=args.max_runs,
             # a bar on a terminal only: in a log file its redraws are clutter
             progress=not args.quiet and sys.stderr.isatty(),
             resume_hint=hint,
@@ -189,8 +198,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def _analyze(out: Path, kpis: list[str] | None, figures: bool, quiet: bool) -> int:
-    from sim.sweep.analyze import analyze_sweep
-
     try:
         an = analyze_sweep(out, kpis=kpis, figures=figures)
     except KeyboardInterrupt:

@@ -19,6 +19,8 @@ random streams (see :mod:`sim.rng`). Differences between points are then the
 factors' effect, not sampling noise, which sharpens grid contrasts and
 sensitivity indices. With ``common_random_numbers = false`` each (point,
 replicate) gets an independent seed.
+
+Layer: sweep computation (over the validated spec).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from sim.sweep.spec import SweepSpec
+from sim.sweep.spec_types import MAX_RUNS, SweepSpec
 
 _RUN_KEY = 0
 _DESIGN_KEY = 1
@@ -94,16 +96,21 @@ def unit_sample(spec: SweepSpec) -> np.ndarray | None:
     raise ValueError(f"unknown design kind {d.kind!r}")
 
 
-def build_design(spec: SweepSpec) -> pd.DataFrame:
+def build_design(spec: SweepSpec, max_runs: int = MAX_RUNS) -> pd.DataFrame:
     """Build the design table.
 
     Args:
         spec: The sweep.
+        max_runs: Most runs allowed; the size is checked before anything is built.
 
     Returns:
         One row per point: ``point``, ``u_<factor>`` (sampling designs) and
         ``<factor>`` values. A grid varies the last factor fastest.
+
+    Raises:
+        ScenarioError: If the sweep has more than ``max_runs`` runs.
     """
+    spec.check_size(max_runs)
     names = spec.factor_names
     unit = unit_sample(spec)
     cols: dict[str, list[object]] = {}

@@ -49,7 +49,7 @@ from sim.sweep import store
 from sim.sweep.designs import build_design, design_points, run_seed
 from sim.sweep.errors import SweepError, SweepInterrupted
 from sim.sweep.runners import Runner, RunTask, as_output, make_runner
-from sim.sweep.spec import SweepSpec, check_points, load_spec
+from sim.sweep.spec import MAX_RUNS, SweepSpec, check_points, load_spec, safe_name
 
 SCHEDULER_ENV = "TRUSTSIM_SCHEDULER"
 """Environment variable naming a Dask scheduler (``tcp://host:port``) to run sweeps on."""
@@ -592,6 +592,7 @@ def run_sweep(
     chunk_size: int | None = None,
     progress: bool = True,
     resume_hint: str | None = None,
+    max_runs: int = MAX_RUNS,
 ) -> SweepResult:
     """Run a sweep (or the rest of one) and assemble its tables.
 
@@ -613,19 +614,21 @@ def run_sweep(
         chunk_size: Runs per submitted chunk (default: sized from run times).
         progress: Show a progress bar on stderr.
         resume_hint: Command shown to resume after Ctrl-C.
+        max_runs: Most runs the sweep may have; a larger one is refused before
+            anything is built (:meth:`~sim.sweep.spec.SweepSpec.check_size`).
 
     Returns:
         The sweep's tables and this session's timings.
 
     Raises:
-        ScenarioError: If the spec is invalid (before any run starts).
+        ScenarioError: If the spec is invalid or too large (before any run starts).
         SweepError: If the folder holds something else or the executor fails.
         SweepInterrupted: On Ctrl-C, after saving what finished.
     """
     if not isinstance(spec, SweepSpec):
-        spec = load_spec(spec)
-    out = Path(out) if out is not None else Path("results") / "sweeps" / spec.name
-    design = build_design(spec)
+        spec = load_spec(spec, max_runs=max_runs)
+    out = Path(out) if out is not None else Path("results") / "sweeps" / safe_name(spec.name)
+    design = build_design(spec, max_runs)
     check_points(spec, design_points(design, spec))
     design = store.prepare_folder(out, spec, design, resume)
     tasks = plan(spec, design)

@@ -12,60 +12,34 @@ atomically.
 * ``revenue_vs_escalation``: mean cumulative revenue (95% interval) against
   the escalation level, one line per market (or per value of the other grid
   factors), each line's peak marked.
+
+KPI names and units on the axes come from :data:`sim.kpis.KPIS`.
+
+Layer: figures (pure drawing of a computed :class:`~sim.sweep.analysis.Analysis`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
+from sim.kpis import axis_label
 from sim.report import compact_number, save_figure
-
-if TYPE_CHECKING:
-    from sim.sweep.analyze import Analysis
+from sim.sweep.analysis import Analysis
 
 ESCALATION_KEY = "strategy.escalation.level"
 MARKET_KEY = "population.market"
 MAX_LINES = 6
 """Most lines in the escalation curve before other factors are averaged."""
 
-KPI_TEXT: dict[str, tuple[str, str]] = {
-    "retention": ("retention", "share of initial customers"),
-    "churn_rate": ("churn", "share of initial customers lost"),
-    "revenue_cumulative": ("cumulative revenue", "currency units"),
-    "mean_trust": ("mean trust", "final week, 0-1"),
-    "mean_trust_customers": ("mean trust of customers", "final week, 0-1"),
-    "crossed_share": ("boundary-crossing exposures", "share of exposures"),
-    "complaints": ("complaints", "consumers, whole run"),
-    "purchases": ("purchases", "whole run"),
-    "customers": ("customers", "final week"),
-    "opt_ins": ("opt-ins", "customers, final week"),
-}
 ROLE_COLOUR = {"lever": "#1f4e79", "uncertainty": "#a04000"}
 BAR_COLOURS = ("#5b9bd5", "#1f4e79")
 HEATMAP_KPIS = ("revenue_cumulative", "churn_rate", "mean_trust")
-
-
-def kpi_label(kpi: str, weeks: int | None = None, unit: bool = True) -> str:
-    """Readable name of a KPI, with its unit.
-
-    Args:
-        kpi: Column name.
-        weeks: Run length, mentioned for whole-run KPIs.
-        unit: Append the unit in parentheses.
-
-    Returns:
-        E.g. ``"cumulative revenue over 52 weeks (currency units)"``.
-    """
-    name, u = KPI_TEXT.get(kpi, (kpi.replace("_", " "), ""))
-    if weeks and kpi in ("revenue_cumulative", "complaints", "purchases"):
-        name = f"{name} over {weeks} weeks"
-    return f"{name} ({u})" if unit and u else name
 
 
 def _fmt(v: Any) -> str:
@@ -131,7 +105,7 @@ def fig_indices(an: Analysis, kpi: str) -> Figure:
     ax.axvline(0, color="black", lw=0.8)
     sp = an.sweep.spec
     if an.method == "sobol":
-        ax.set_xlabel(f"share of the variance of {kpi_label(kpi, _weeks(an), unit=False)}")
+        ax.set_xlabel(f"share of the variance of {axis_label(kpi, _weeks(an), unit=False)}")
         lows = (df["S1"] - df["S1_conf"]).to_numpy(float)
         highs = np.concatenate([(df[c] + df[f"{c}_conf"]).to_numpy(float) for c in ("S1", "ST")])
         left = float(np.nanmin(lows)) - 0.02 if np.isfinite(lows).any() else 0.0
@@ -139,19 +113,19 @@ def fig_indices(an: Analysis, kpi: str) -> Figure:
         ax.set_xlim(min(0.0, left), max(1.0, right))
         design = f"Sobol (Saltelli), N = {sp.design.samples}"
     elif an.method == "morris":
-        ax.set_xlabel(f"elementary effect on {kpi_label(kpi, _weeks(an))}\n"
+        ax.set_xlabel(f"elementary effect on {axis_label(kpi, _weeks(an))}\n"
                       "per full range of the factor")
         ax.xaxis.set_major_formatter(ticker.FuncFormatter(compact_number))
         design = f"Morris, {sp.design.samples} trajectories, {sp.design.levels} levels"
     else:
         ax.set_xlabel("first-order share of the variance of "
-                      f"{kpi_label(kpi, _weeks(an), unit=False)}")
+                      f"{axis_label(kpi, _weeks(an), unit=False)}")
         design = f"Latin hypercube, {sp.design.samples} points"
     handles, labels = ax.get_legend_handles_labels()  # top bar first, as drawn
     ax.legend(handles[::-1], labels[::-1], loc="lower right", fontsize=8, framealpha=0.9)
     ax.grid(axis="x", alpha=0.3)
     ax.set_title(
-        f"What drives {kpi_label(kpi, _weeks(an), unit=False)}?\n"
+        f"What drives {axis_label(kpi, _weeks(an), unit=False)}?\n"
         f"{design}; {len(an.sweep.results)} runs, {_reps(sp.replicates)} per point",
         fontsize=11,
     )
@@ -231,9 +205,9 @@ def fig_heatmaps(an: Analysis, x: str, y: str, kpis: Sequence[str]) -> Figure:
                       fontsize=8)
         ax.set_xlabel(an.sweep.spec.factor(x).label or x)
         ax.set_ylabel(an.sweep.spec.factor(y).label or y)
-        ax.set_title(kpi_label(kpi, _weeks(an), unit=False), fontsize=10)
+        ax.set_title(axis_label(kpi, _weeks(an), unit=False), fontsize=10)
         cb = fig.colorbar(im, ax=ax, shrink=0.85)
-        cb.set_label(kpi_label(kpi, _weeks(an)), fontsize=8)
+        cb.set_label(axis_label(kpi, _weeks(an)), fontsize=8)
         cb.ax.yaxis.set_major_formatter(ticker.FuncFormatter(compact_number))
     sp = an.sweep.spec
     note = f"mean of {_reps(sp.replicates)} per cell"
@@ -302,7 +276,7 @@ def fig_escalation_curve(an: Analysis, kpi: str = "revenue_cumulative") -> Figur
                 zorder=5)
     ax.set_xticks(range(len(levels)), [_value_text(an, esc.name, v) for v in levels])
     ax.set_xlabel("escalation level (intrusiveness)")
-    ax.set_ylabel(kpi_label(kpi, _weeks(an)))
+    ax.set_ylabel(axis_label(kpi, _weeks(an)))
     ax.yaxis.set_major_formatter(ticker.FuncFormatter(compact_number))
     ax.grid(alpha=0.3)
     title = ", ".join(sp.factor(g).label or g for g in groups) if groups else (
@@ -312,7 +286,7 @@ def fig_escalation_curve(an: Analysis, kpi: str = "revenue_cumulative") -> Figur
     note = f"mean of {_reps(sp.replicates)}, band: 95% interval; star: peak"
     if averaged:
         note += f"; averaged over {', '.join(averaged)}"
-    ax.set_title(f"{kpi_label(kpi, _weeks(an), unit=False).capitalize()} vs escalation level"
+    ax.set_title(f"{axis_label(kpi, _weeks(an), unit=False).capitalize()} vs escalation level"
                  f" ({sp.name})\n{note}", fontsize=11)
     return fig
 
@@ -352,4 +326,4 @@ def draw_all(an: Analysis, folder: str | Path, formats: Sequence[str] = ("png", 
     return out
 
 
-__all__ = ["draw_all", "fig_escalation_curve", "fig_heatmaps", "fig_indices", "kpi_label"]
+__all__ = ["draw_all", "fig_escalation_curve", "fig_heatmaps", "fig_indices"]

@@ -10,6 +10,9 @@ is checked against :func:`ishigami`, whose Sobol indices are known.
 
 Runners and functions must live at module level in an importable module:
 worker processes (``spawn``) and Dask workers import them by name.
+
+Layer: sweep computation (runs one task; above :func:`sim.results.run` and the
+scenario reader, below the sweep folder and its execution).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from typing import Any
 
 import pandas as pd
 
+from sim.results import run
+from sim.scenario_io import scenario_from_dict
 from sim.sweep.spec import TRUSTSIM, SweepSpec, resolve_function
 
 
@@ -83,14 +88,11 @@ class ScenarioRunner:
         Returns:
             ``RunResult.summary`` and, if asked, the weekly table.
         """
-        import sim
-        from sim.scenario_io import scenario_from_dict
-
         overrides = dict(task.values)
         overrides["run.seed"] = task.seed
         overrides["run.replicate"] = task.replicate
         scenario = scenario_from_dict(self.base, overrides)
-        res = sim.run(scenario)
+        res = run(scenario)
         return RunOutput(dict(res.summary), res.weekly if self.weekly else None)
 
 
