@@ -262,3 +262,176 @@ def test_one_error_lists_design_and_factor_problems_together():
     assert "did you mean 'strategy.reach'" in str(err.value)
     blamed = err.value.blaming(["design.samples", "factors.0.key"])
     assert [p.file for p in blamed.problems] == ["--set", "--set"]
+
+
+# -- size limits and names (issue 11, items 1 and 2) ----------------------------------
+
+ISHIGAMI = """
+name = "ish"
+seed = 1
+{top}
+[model]
+function = "sim.sweep.runners:ishigami"
+[design]
+{design}
+"""
+
+
+def ishigami_spec(tmp_path: Path, design: str, factors: str, top: str = "") -> Path:
+    text = ISHIGAMI.format(top=top, design=design) + factors
+    return write(tmp_path, text, "ish.toml")
+
+
+def grid_factor(key: str, steps: int) -> str:
+    return (f'[[factors]]\nkey = "{key}"\nrole = "uncertainty"\nrange = [0.0, 1.0]\n'
+            f"steps = {steps}\n")
+
+
+THREE = "".join(grid_factor(k, 3) for k in ("x1", "x2", "x3"))
+SAMPLED = "".join(f'[[factors]]\nkey = "{k}"\nrole = "uncertainty"\nrange = [0.0, 1.0]\n'
+                  for k in ("x1", "x2", "x3"))
+
+
+@pytest.mark.parametrize(("design", "factors", "top", "key", "runs"), [
+    ('kind = "grid"', THREE, "replicates = 1000000000", "replicates", "27,000,000,000"),
+    ('kind = "grid"', "".join(grid_factor(f"x{i}", 1000) for i in range(7)), "", "factors",
+     "1,000,000,000,000,000,000,000"),
+    ('kind = "lhs"\nsamples = 1000000000', SAMPLED, "", "design.samples", "1,000,000,000"),
+    ('kind = "sobol"\nsamples = 1099511627776', SAMPLED, "", "design.samples",
+     "5,497,558,138,880"),
+    ('kind = "grid"', THREE.replace('range = [0.0, 1.0]\nsteps = 3',
+                                    "range = [0, 1000000000000]\ninteger = true", 1),
+     "", "factors", "9,000,000,000,009"),
+], ids=["replicates", "seven-grid-factors", "lhs", "sobol", "integer-range"])
+def test_a_sweep_too_large_is_refused_before_anything_is_allocated(
+    tmp_path: Path, design: str, factors: str, top: str, key: str, runs: str
+) -> None:
+    import tracemalloc
+
+    path = ishigami_spec(tmp_path, design, factors, top)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ScenarioError) as info:
+            load_spec(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [p.key for p in info.value.problems] == [key]
+    msg = str(info.value)
+    assert "ish.toml" in msg and f"{runs} runs" in msg and "limit of 10,000,000" in msg
+    assert "--max-runs" in msg
+    assert peak < 20e6  # nothing of the design's size was built
+
+
+def test_the_limit_can_be_raised_or_lowered(tmp_path: Path) -> None:
+    path = ishigami_spec(tmp_path, 'kind = "grid"', THREE, "replicates = 2")
+    assert load_spec(path).n_runs() == 54
+    with pytest.raises(ScenarioError, match=r"54 runs .* limit of 50"):
+        load_spec(path, max_runs=50)
+    with pytest.raises(ScenarioError, match="limit of 50"):
+        run_sweep(load_spec(path), tmp_path / "out", workers=0, progress=False, max_runs=50)
+    assert not (tmp_path / "out").exists()
+    big = ishigami_spec(tmp_path, 'kind = "grid"', THREE, "replicates = 400000")
+    assert load_spec(big, max_runs=20_000_000).n_runs() == 10_800_000
+
+
+def test_max_runs_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from sim.sweep.cli import add_parsers
+
+    parser = argparse.ArgumentParser()
+    add_parsers(parser.add_subparsers())
+    path = ishigami_spec(tmp_path, 'kind = "grid"', THREE)
+    out = tmp_path / "out"
+    args = parser.parse_args(["sweep", str(path), "--out", str(out), "--workers", "0",
+                              "--max-runs", "26", "-q"])
+    assert args.func(args) == 1
+    assert "27 runs" in capsys.readouterr().err and not out.exists()
+    args = parser.parse_args(["sweep", str(path), "--out", str(out), "--workers", "0",
+                              "--max-runs", "27", "-q"])
+    assert args.func(args) == 0 and (out / "results.parquet").is_file()
+
+
+def test_a_huge_integer_range_is_sampled_without_listing_it(tmp_path: Path) -> None:
+    factors = SAMPLED.replace("range = [0.0, 1.0]", "range = [0, 1000000000000]\ninteger = true",
+                              1)
+    spec = load_spec(ishigami_spec(tmp_path, 'kind = "lhs"\nsamples = 8', factors))
+    assert isinstance(spec.factors[0].values, range)
+    assert spec.factors[0].to_dict()["range"] == [0, 10**12]
+    design = build_design(spec)
+    assert all(isinstance(v, int) and 0 <= v <= 10**12 for v in design["x1"])
+    assert len(set(design["x1"])) == 8
+    from sim.sweep.spec import spec_from_dict
+
+    assert spec_from_dict(spec.to_dict()).fingerprint() == spec.fingerprint()
+
+
+@pytest.mark.parametrize("name", ["../../escape", "/abs/path/x", "..", "a/../../b", ".hidden"])
+def test_a_sweep_name_cannot_direct_a_write_outside_the_results_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    text = ISHIGAMI.format(top="", design='kind = "grid"').replace('"ish"', f'"{name}"')
+    spec = load_spec(write(tmp_path, text + THREE, "named.toml"))
+    assert "/" not in spec.name and "\\" not in spec.name and not spec.name.startswith(".")
+    res = run_sweep(spec, workers=0, progress=False)
+    assert res.out.resolve().parent == (work / "results" / "sweeps").resolve()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["named.toml", "work"]
+    assert not Path("/abs").exists()
+
+
+def test_every_schema_problem_is_listed_with_its_key_value_and_a_hint(tmp_path: Path) -> None:
+    text = f"""
+base = "{BASELINE}"
+seed = -3
+replicates = 0
+kpis = ["retension", "mean_trust"]
+colour = "blue"
+[design]
+kind = "sobol"
+samples = 100
+level = 4
+[[factors]]
+key = "strategy.transparency"
+role = "brand"
+range = [0.0, 1.0]
+[[factors]]
+key = "strategy.reach"
+role = "lever"
+range = [0.0, 1.0]
+steps = 3
+[[factors]]
+key = "wom.p_post_public"
+role = "uncertainty"
+values = [0.1, "x"]
+"""
+    with pytest.raises(ScenarioError) as info:
+        load_spec(write(tmp_path, text))
+    by_key = {p.key: p for p in info.value.problems}
+    assert list(by_key) == ["seed", "replicates", "design.samples", "design.level",
+                            "factors[0].role", "factors[1].steps", "factors[2].values",
+                            "kpis[0]", "colour"]
+    assert all(p.file and p.file.endswith("spec.toml") for p in by_key.values())
+    assert by_key["seed"].value == -3 and "0..2**63-1" in by_key["seed"].message
+    assert "did you mean 'levels'?" in by_key["design.level"].message
+    assert "did you mean 'retention'?" in by_key["kpis[0]"].message
+    assert by_key["kpis[0]"].value == "retension"
+    assert "'lever' (the brand's choice) or 'uncertainty'" in by_key["factors[0].role"].message
+    assert "allowed: ['base', 'common_random_numbers'" in by_key["colour"].message
+
+
+def test_schema_models_are_frozen_and_strict() -> None:
+    from pydantic import ValidationError
+
+    from sim.sweep.schema import DesignTable
+
+    d = DesignTable.model_validate({"kind": "lhs", "samples": 8})
+    with pytest.raises(ValidationError):
+        d.samples = 9  # type: ignore[misc]
+    for bad in ({"kind": "lhs", "samples": 8.0}, {"kind": "lhs", "samples": True},
+                {"kind": "lhs", "samples": 8, "extra": 1}):
+        with pytest.raises(ValidationError):
+            DesignTable.model_validate(bad)

@@ -276,7 +276,8 @@ class SweepFile(_Table):
         common_random_numbers: Replicate ``r`` of every point shares its seed.
         design: How points are chosen.
         factors: The swept parameters.
-        kpis: KPIs the analysis reports (default: retention, revenue, trust).
+        kpis: KPIs the analysis reports (default: retention, revenue, trust; for
+            a function model, every numeric output).
     """
 
     name: str | None = None
@@ -289,7 +290,7 @@ class SweepFile(_Table):
     common_random_numbers: bool = True
     design: DesignTable
     factors: list[FactorTable] = Field(min_length=1)
-    kpis: list[str] | None = Field(None, min_length=1)
+    kpis: list[str] | None = None
 
     @field_validator("name")
     @classmethod
@@ -314,10 +315,13 @@ class SweepFile(_Table):
     def _kpis(cls, names: list[str] | None, info: ValidationInfo) -> list[str] | None:
         if names is None:
             return None
+        trustsim = (info.context or {}).get("model", TRUSTSIM) == TRUSTSIM
+        if trustsim and not names:  # a function model's [] means: every numeric output
+            raise _rule("must be a non-empty list of KPI names", value=names)
         taken = {f.name for f in info.data.get("factors") or ()} | set(RESERVED_COLUMNS)
         known = kpi_registry.numeric()
         for i, k in enumerate(names):
-            if (info.context or {}).get("model", TRUSTSIM) == TRUSTSIM and k not in known:
+            if trustsim and k not in known:
                 raise _rule(f"unknown KPI; {hint_or_allowed(k, known)}", f"[{i}]", k)
             if k in taken:
                 raise _rule("a KPI name must differ from factor and reserved column names",
