@@ -11,6 +11,21 @@ Example:
     >>> analyze_sweep("results/sweeps/evt")                 # doctest: +SKIP
 """
 
+# Layers of sim.sweep, top to bottom; a module imports only from layers below
+# it (modules on one line do not import each other). Each module's docstring
+# names its layer of the package too.
+#
+#   cli                              command line (top)
+#   analyze | execute                application: analyse a sweep folder / run a sweep into one
+#   executors                        where runs execute: local processes, Dask, in-process
+#   worker                           what a worker does: run a chunk, save each run
+#   store | figures                  the sweep folder's files / pure drawing of an Analysis
+#   analysis | runners | designs     sweep computation: indices, one run, design points
+#   spec                             reading and checking a sweep file (over the scenario reader)
+#   schema                           the sweep file's pydantic models
+#   spec_types                       the validated sweep's plain data types
+#   errors                           sweep errors (bottom)
+
 from sim.sweep.analyze import Analysis, analyze_sweep, load_sweep
 from sim.sweep.designs import build_design, run_seed
 from sim.sweep.errors import SweepError, SweepInterrupted

@@ -1,4 +1,7 @@
-"""``python -m sim.sweep sweep SPEC ...`` / ``python -m sim.sweep analyze DIR``."""
+"""``python -m sim.sweep sweep SPEC ...`` / ``python -m sim.sweep analyze DIR``.
+
+Layer: command line; in sim.sweep: cli (the top).
+"""
 
 import sys
 

@@ -19,7 +19,7 @@ sweep's root seed, so the analysis is reproducible):
 This module computes; :mod:`sim.sweep.analyze` reads the sweep folder and
 writes the tables and figures.
 
-Layer: sweep computation (over the validated spec; no files).
+Layer: sweep computation (no files); in sim.sweep: analysis | runners | designs.
 """
 
 

@@ -4,7 +4,7 @@
 per-point table and the sensitivity indices (:mod:`sim.sweep.analysis`),
 writes them and draws the figures (:mod:`sim.sweep.figures`).
 
-Layer: application (reads and writes sweep folders).
+Layer: application (reads and writes sweep folders); in sim.sweep: analyze | execute.
 """
 
 from __future__ import annotations

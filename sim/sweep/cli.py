@@ -6,7 +6,7 @@
 as one clear message) or failed runs, 130 interrupted. ``python -m sim.sweep``
 offers the same two commands on their own.
 
-Layer: command line (the top: reads arguments, calls the application layer).
+Layer: command line; in sim.sweep: cli (the top).
 """
 
 from __future__ import annotations

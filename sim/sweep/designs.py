@@ -20,7 +20,7 @@ factors' effect, not sampling noise, which sharpens grid contrasts and
 sensitivity indices. With ``common_random_numbers = false`` each (point,
 replicate) gets an independent seed.
 
-Layer: sweep computation (over the validated spec).
+Layer: sweep computation; in sim.sweep: analysis | runners | designs.
 """
 
 from __future__ import annotations

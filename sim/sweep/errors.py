@@ -1,4 +1,7 @@
-"""Errors of the sweep machinery (bad specs are :class:`sim.errors.ScenarioError`)."""
+"""Errors of the sweep machinery (bad specs are :class:`sim.errors.ScenarioError`).
+
+Layer: errors; in sim.sweep: errors (the bottom).
+"""
 
 from __future__ import annotations
 

@@ -19,25 +19,22 @@ Nothing is lost:
   run and are saved (Ctrl-C again abandons them), and the message says how to
   resume.
 
-Local worker processes are started with an explicit ``forkserver`` (or
-``spawn``) context passed to the executor (the global start method is never
-touched) and ignore SIGINT, so Ctrl-C reaches this process only.
+Where runs execute is :mod:`sim.sweep.executors`; what a worker does is
+:mod:`sim.sweep.worker`; this module drives them and assembles the tables.
+
+Layer: application (runs a sweep into its folder); in sim.sweep: analyze | execute.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-import multiprocessing as mp
 import os
-import signal
-import socket
 import sys
 import time
-import traceback
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,304 +45,23 @@ import pandas as pd
 from sim.sweep import store
 from sim.sweep.designs import build_design, design_points, run_seed
 from sim.sweep.errors import SweepError, SweepInterrupted
-from sim.sweep.runners import Runner, RunTask, as_output, make_runner
+from sim.sweep.executors import (
+    ExecutorHandle,
+    InlineExecutor,
+    dask_executor,
+    executor_handle,
+    local_executor,
+    open_executor,
+)
+from sim.sweep.runners import Runner, RunTask, make_runner
 from sim.sweep.spec import MAX_RUNS, SweepSpec, check_points, load_spec, safe_name
+from sim.sweep.worker import run_chunk
 
 SCHEDULER_ENV = "TRUSTSIM_SCHEDULER"
 """Environment variable naming a Dask scheduler (``tcp://host:port``) to run sweeps on."""
 
-START_METHODS = ("forkserver", "spawn")
-"""Start methods for local worker processes, in order of preference.
-
-The context is passed to the executor; the global start method is never set.
-With ``forkserver`` the server process imports trustsim once (preload) and
-workers are forked from it, which halves the pool's start-up here (about 7 s
-instead of 14 s for two workers on a busy two-core machine); ``spawn`` is the
-fallback where there is no forkserver (Windows).
-"""
-
-PRELOAD = ["sim.sweep.execute"]
-"""Modules the forkserver imports once before forking workers."""
-
-TARGET_CHUNK_SECONDS = 1.0
-"""Work per chunk the sizer aims at, once run times are known."""
-
 MAX_CONSECUTIVE_CRASHES = 5
 """Isolated runs in a row that kill their worker before the sweep stops (systematic fault)."""
-
-_STOP: Any = None  # a multiprocessing Event, set in worker processes by _worker_init
-
-
-# -- what runs in a worker ---------------------------------------------------------
-
-
-def _worker_init(stop: Any) -> None:
-    """Initialise a local worker process: Ctrl-C goes to the parent only."""
-    global _STOP
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _STOP = stop
-
-
-def execute_task(runner: Runner, task: RunTask, fingerprint: str) -> tuple[dict[str, Any], Any]:
-    """Run one task, catching its errors.
-
-    Args:
-        runner: The run function.
-        task: The run.
-        fingerprint: The sweep's fingerprint, stored in the record.
-
-    Returns:
-        ``(record, weekly)``: the JSON-ready record (``status`` ``"ok"`` or
-        ``"failed"``) and the weekly table or None.
-    """
-    rec: dict[str, Any] = {
-        "run_id": task.run_id,
-        "point": task.point,
-        "replicate": task.replicate,
-        "seed": task.seed,
-        "fingerprint": fingerprint,
-        "params": task.params,
-    }
-    weekly = None
-    t0 = time.perf_counter()
-    try:
-        out = as_output(runner(task))
-    except Exception as exc:
-        rec["status"] = "failed"
-        rec["error"] = f"{type(exc).__name__}: {exc}"
-        rec["traceback"] = traceback.format_exc()
-    else:
-        rec["status"] = "ok"
-        rec["kpis"] = out.kpis
-        weekly = out.weekly
-    rec["elapsed_s"] = time.perf_counter() - t0
-    rec["worker"] = f"{socket.gethostname()}:{os.getpid()}"
-    rec["finished"] = store.now()
-    return rec, weekly
-
-
-def run_chunk(
-    runner: Runner, tasks: Sequence[RunTask], out: str | None, fingerprint: str
-) -> list[tuple[dict[str, Any], Any]]:
-    """Run a chunk of tasks in a worker; save each run at once if ``out`` is given.
-
-    Stops early (between runs) when the sweep is being interrupted.
-
-    Args:
-        runner: The run function.
-        tasks: The runs.
-        out: The sweep folder if this worker can write it, else None.
-        fingerprint: The sweep's fingerprint.
-
-    Returns:
-        ``(record, weekly)`` per run done; ``weekly`` is None once written.
-    """
-    done = []
-    for task in tasks:
-        if _STOP is not None and _STOP.is_set():
-            break
-        rec, weekly = execute_task(runner, task, fingerprint)
-        if out is not None:
-            try:
-                store.write_record(out, rec, weekly)
-            except Exception as exc:  # e.g. a KPI that JSON cannot hold
-                rec = {k: rec[k] for k in ("run_id", "point", "replicate", "seed",
-                                           "fingerprint", "params", "elapsed_s", "worker")}
-                rec.update(status="failed", error=f"cannot save the run: {exc!r}",
-                           traceback=traceback.format_exc())
-                store.write_record(out, rec, None)
-            weekly = None
-        done.append((rec, weekly))
-    return done
-
-
-def _probe() -> str:
-    """Run on a Dask worker to check that it can import trustsim."""
-    import sim
-
-    return sim.__version__
-
-
-# -- executors -------------------------------------------------------------------
-
-
-def default_workers() -> int:
-    """Number of CPU cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-class InlineExecutor(Executor):
-    """Runs each submission at once in this process (``workers=0``; debugging)."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
-        """Run ``fn`` now and return a finished future."""
-        fut: Future = Future()
-        try:
-            fut.set_result(fn(*args, **kwargs))
-        except Exception as exc:
-            fut.set_exception(exc)
-        return fut
-
-
-@dataclass
-class ExecutorHandle:
-    """An executor and what the runner needs to know about it.
-
-    Attributes:
-        executor: The executor.
-        workers: Parallel slots (processes or Dask threads).
-        shared_folder: Whether workers write run files themselves.
-        description: For messages and the manifest.
-        target_chunk_s: Seconds of work per chunk.
-        stop: Event that asks local workers to stop between runs, or None.
-        restart: Builds a fresh executor after a worker process died, or None.
-        close: Releases the executor.
-    """
-
-    executor: Executor
-    workers: int
-    shared_folder: bool
-    description: str
-    target_chunk_s: float = TARGET_CHUNK_SECONDS
-    stop: Any = None
-    restart: Callable[[], Executor] | None = None
-    close: Callable[[], None] = lambda: None
-    kill: Callable[[], None] = lambda: None
-
-
-def local_executor(workers: int) -> ExecutorHandle:
-    """Local worker processes started with ``spawn``, or in-process for ``workers=0``.
-
-    Args:
-        workers: Number of processes (0: run in this process).
-
-    Returns:
-        The handle.
-    """
-    if workers == 0:
-        return ExecutorHandle(InlineExecutor(), 1, True, "in-process")
-    method = next(m for m in START_METHODS if m in mp.get_all_start_methods())
-    ctx = mp.get_context(method)
-    if method == "forkserver":
-        ctx.set_forkserver_preload(PRELOAD)
-    stop = ctx.Event()
-    box: dict[str, ProcessPoolExecutor] = {}
-
-    def make() -> ProcessPoolExecutor:
-        old = box.get("ex")
-        if old is not None:
-            old.shutdown(wait=True, cancel_futures=True)
-        box["ex"] = ProcessPoolExecutor(
-            max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(stop,)
-        )
-        return box["ex"]
-
-    def kill() -> None:
-        ex = box.get("ex")
-        if ex is None:
-            return
-        procs = getattr(ex, "_processes", None) or {}
-        for proc in list(procs.values()):
-            with contextlib.suppress(Exception):
-                proc.terminate()
-        ex.shutdown(wait=False, cancel_futures=True)
-
-    def close() -> None:
-        ex = box.get("ex")
-        if ex is not None:
-            ex.shutdown(wait=True, cancel_futures=True)
-
-    return ExecutorHandle(
-        make(), workers, True, f"{workers} local processes ({method})",
-        stop=stop, restart=make, close=close, kill=kill,
-    )
-
-
-def dask_executor(address: str, timeout: float = 30.0) -> ExecutorHandle:
-    """Connect to a Dask distributed scheduler and use its workers.
-
-    Run files are written by this process (cluster workers need not share its
-    disk); workers must be able to ``import sim`` (install trustsim on them).
-
-    Args:
-        address: Scheduler address, e.g. ``tcp://10.0.0.5:8786``.
-        timeout: Seconds to wait for the scheduler and at least one worker.
-
-    Returns:
-        The handle.
-
-    Raises:
-        SweepError: If Dask is missing, the scheduler cannot be reached, no
-            worker joins, or the workers cannot import trustsim.
-    """
-    try:
-        from distributed import Client
-    except ImportError:
-        raise SweepError(
-            "--scheduler needs Dask distributed: pip install 'trustsim[sweep]'"
-        ) from None
-    try:
-        client = Client(address, timeout=timeout)
-    except (OSError, TimeoutError) as exc:
-        raise SweepError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
-    try:
-        client.wait_for_workers(1, timeout=timeout)
-        version = client.submit(_probe, pure=False).result(timeout=timeout)
-    except Exception as exc:
-        client.close()
-        raise SweepError(
-            f"the Dask cluster at {address} cannot run trustsim ({type(exc).__name__}: {exc}); "
-            "install trustsim on every worker (e.g. pip install -e .) and check it has workers"
-        ) from None
-    nthreads = sum(client.nthreads().values()) or 1
-    ex = client.get_executor(pure=False)
-
-    def kill() -> None:
-        with contextlib.suppress(Exception):
-            ex.shutdown(wait=False)  # cancels this executor's pending and running tasks
-
-    return ExecutorHandle(
-        ex, nthreads, False,
-        f"Dask cluster {address} ({nthreads} threads, trustsim {version})",
-        target_chunk_s=2.0, close=client.close, kill=kill,
-    )
-
-
-@contextlib.contextmanager
-def open_executor(
-    workers: int | None = None, scheduler: str | None = None
-) -> Iterator[ExecutorHandle]:
-    """Open the executor a sweep runs on, and close it afterwards.
-
-    Args:
-        workers: Local processes (default: one per core; 0: in-process).
-        scheduler: Dask scheduler address; ``"local"`` or None for local processes.
-
-    Yields:
-        The handle.
-
-    Raises:
-        SweepError: For a bad combination or an unreachable cluster.
-    """
-    if scheduler and scheduler != "local":
-        if workers is not None:
-            raise SweepError(
-                "--workers is for local runs; a Dask cluster's size is set by its workers "
-                "(drop --workers, or use --scheduler local)"
-            )
-        handle = dask_executor(scheduler)
-    else:
-        if workers is not None and workers < 0:
-            raise SweepError(f"--workers must be 0 (in-process) or more, got {workers}")
-        handle = local_executor(default_workers() if workers is None else workers)
-    try:
-        yield handle
-    finally:
-        handle.close()
-
 
 # -- driving the runs ------------------------------------------------------------
 
@@ -653,7 +369,7 @@ def run_sweep(
     wall = 0.0
     info = ("", 1)
     if pending:
-        with _executor(executor, workers, scheduler) as handle:
+        with executor_handle(executor, workers, scheduler) as handle:
             info = (handle.description, handle.workers)
             store.write_manifest(out, status="running", executor=handle.description)
             bar = _progress_bar(spec.name, len(tasks), len(tasks) - len(pending), progress)
@@ -681,20 +397,6 @@ def run_sweep(
         total=len(tasks), executed=session.done if session else 0, wall_s=wall,
         busy_s=session.busy_s if session else 0.0, workers=info[1], executor=info[0],
     )
-
-
-@contextlib.contextmanager
-def _executor(
-    executor: Executor | None, workers: int | None, scheduler: str | None
-) -> Iterator[ExecutorHandle]:
-    if executor is None:
-        with open_executor(workers, scheduler) as handle:
-            yield handle
-        return
-    n = workers or getattr(executor, "_max_workers", None) or default_workers()
-    # Dask workers may be on other machines: this process writes the run files then.
-    shared = not type(executor).__module__.startswith("distributed")
-    yield ExecutorHandle(executor, int(n), shared, f"{type(executor).__name__} ({n} workers)")
 
 
 def _progress_bar(name: str, total: int, initial: int, enabled: bool) -> Any:

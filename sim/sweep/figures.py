@@ -15,7 +15,7 @@ atomically.
 
 KPI names and units on the axes come from :data:`sim.kpis.KPIS`.
 
-Layer: figures (pure drawing of a computed :class:`~sim.sweep.analysis.Analysis`).
+Layer: figures (pure drawing of a computed Analysis); in sim.sweep: store | figures.
 """
 
 from __future__ import annotations

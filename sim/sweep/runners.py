@@ -11,8 +11,8 @@ is checked against :func:`ishigami`, whose Sobol indices are known.
 Runners and functions must live at module level in an importable module:
 worker processes (``spawn``) and Dask workers import them by name.
 
-Layer: sweep computation (runs one task; above :func:`sim.results.run` and the
-scenario reader, below the sweep folder and its execution).
+Layer: sweep computation (one run, over sim.results.run); in sim.sweep: analysis |
+runners | designs.
 """
 
 from __future__ import annotations

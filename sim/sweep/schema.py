@@ -15,14 +15,14 @@ table is invalid. :func:`problems` turns pydantic's errors into
 (``factors[1].steps``), the bad value and what is allowed, with a "did you
 mean" hint for a mistyped key or KPI.
 
-Layer: sweep computation (the sweep file's schema; over the scenario schema,
-the KPI registry and the hints).
+Layer: sweep computation (over the KPI registry and hints); in sim.sweep: schema.
 """
 
 from __future__ import annotations
 
 import importlib
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
@@ -425,15 +425,7 @@ def _key(loc: tuple[Any, ...]) -> str:
 
 def _pattern(key: str) -> str:
     """``factors[1].steps`` -> ``factors[].steps`` (the table's key in the tables above)."""
-    out, skip = "", False
-    for ch in key:
-        if ch == "[":
-            out, skip = out + "[]", True
-        elif ch == "]":
-            skip = False
-        elif not skip:
-            out += ch
-    return out
+    return re.sub(r"\[\d+\]", "[]", key)
 
 
 def _problem(err: Mapping[str, Any], file: str | None) -> Problem:

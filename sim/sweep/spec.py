@@ -47,7 +47,7 @@ factor's key path and values, and the design's size (at most
 anything is allocated. Problems are reported as one
 :class:`~sim.errors.ScenarioError` naming the sweep file and the key.
 
-Layer: sweep computation (over the scenario schema and reader).
+Layer: sweep computation (over the scenario reader); in sim.sweep: spec.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@
 :meth:`SweepSpec.to_dict` gives it back as plain data, which is what a sweep
 folder's ``spec.json`` holds.
 
-Layer: sweep computation (plain data types; over the errors only).
+Layer: sweep computation (plain data types); in sim.sweep: spec_types.
 """
 
 from __future__ import annotations

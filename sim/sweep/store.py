@@ -18,6 +18,8 @@ Every file is written to a temporary name in its folder and moved into place
 with :func:`os.replace`, so a crash leaves the old file, the new one or none.
 A run record is only taken as finished if it parses, is ``ok``, and carries
 the sweep's fingerprint and its run's seed; anything else is run again.
+
+Layer: application (the sweep folder's files); in sim.sweep: store | figures.
 """
 
 from __future__ import annotations

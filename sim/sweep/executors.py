@@ -1,0 +1,250 @@
+"""Where a sweep's runs execute: local processes, a Dask cluster, or in-process.
+
+:func:`open_executor` gives an :class:`ExecutorHandle`: the
+:class:`concurrent.futures.Executor` plus what the driver in
+:mod:`sim.sweep.execute` needs to know (slots, whether workers share the
+sweep folder, how to stop, restart or kill them).
+
+Local worker processes are started with an explicit ``forkserver`` (or
+``spawn``) context passed to the executor (the global start method is never
+touched) and ignore SIGINT, so Ctrl-C reaches the parent only.
+
+Layer: application (sweep running); in sim.sweep: executors, below execute.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from sim.results import package_version
+from sim.sweep.errors import SweepError
+from sim.sweep.worker import worker_init
+
+START_METHODS = ("forkserver", "spawn")
+"""Start methods for local worker processes, in order of preference.
+
+The context is passed to the executor; the global start method is never set.
+With ``forkserver`` the server process imports trustsim once (preload) and
+workers are forked from it, which halves the pool's start-up here (about 7 s
+instead of 14 s for two workers on a busy two-core machine); ``spawn`` is the
+fallback where there is no forkserver (Windows).
+"""
+
+PRELOAD = ["sim.sweep.worker"]
+"""Modules the forkserver imports once before forking workers."""
+
+TARGET_CHUNK_SECONDS = 1.0
+"""Work per chunk the sizer aims at, once run times are known."""
+
+
+def _probe() -> str:
+    """Run on a Dask worker to check that it can import trustsim."""
+    return package_version()
+
+
+def default_workers() -> int:
+    """Number of CPU cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class InlineExecutor(Executor):
+    """Runs each submission at once in this process (``workers=0``; debugging)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        """Run ``fn`` now and return a finished future."""
+        fut: Future = Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except Exception as exc:
+            fut.set_exception(exc)
+        return fut
+
+
+@dataclass
+class ExecutorHandle:
+    """An executor and what the runner needs to know about it.
+
+    Attributes:
+        executor: The executor.
+        workers: Parallel slots (processes or Dask threads).
+        shared_folder: Whether workers write run files themselves.
+        description: For messages and the manifest.
+        target_chunk_s: Seconds of work per chunk.
+        stop: Event that asks local workers to stop between runs, or None.
+        restart: Builds a fresh executor after a worker process died, or None.
+        close: Releases the executor.
+    """
+
+    executor: Executor
+    workers: int
+    shared_folder: bool
+    description: str
+    target_chunk_s: float = TARGET_CHUNK_SECONDS
+    stop: Any = None
+    restart: Callable[[], Executor] | None = None
+    close: Callable[[], None] = lambda: None
+    kill: Callable[[], None] = lambda: None
+
+
+def local_executor(workers: int) -> ExecutorHandle:
+    """Local worker processes started with ``spawn``, or in-process for ``workers=0``.
+
+    Args:
+        workers: Number of processes (0: run in this process).
+
+    Returns:
+        The handle.
+    """
+    if workers == 0:
+        return ExecutorHandle(InlineExecutor(), 1, True, "in-process")
+    method = next(m for m in START_METHODS if m in mp.get_all_start_methods())
+    ctx = mp.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(PRELOAD)
+    stop = ctx.Event()
+    box: dict[str, ProcessPoolExecutor] = {}
+
+    def make() -> ProcessPoolExecutor:
+        old = box.get("ex")
+        if old is not None:
+            old.shutdown(wait=True, cancel_futures=True)
+        box["ex"] = ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=worker_init, initargs=(stop,)
+        )
+        return box["ex"]
+
+    def kill() -> None:
+        ex = box.get("ex")
+        if ex is None:
+            return
+        procs = getattr(ex, "_processes", None) or {}
+        for proc in list(procs.values()):
+            with contextlib.suppress(Exception):
+                proc.terminate()
+        ex.shutdown(wait=False, cancel_futures=True)
+
+    def close() -> None:
+        ex = box.get("ex")
+        if ex is not None:
+            ex.shutdown(wait=True, cancel_futures=True)
+
+    return ExecutorHandle(
+        make(), workers, True, f"{workers} local processes ({method})",
+        stop=stop, restart=make, close=close, kill=kill,
+    )
+
+
+def dask_executor(address: str, timeout: float = 30.0) -> ExecutorHandle:
+    """Connect to a Dask distributed scheduler and use its workers.
+
+    Run files are written by this process (cluster workers need not share its
+    disk); workers must be able to ``import sim`` (install trustsim on them).
+
+    Args:
+        address: Scheduler address, e.g. ``tcp://10.0.0.5:8786``.
+        timeout: Seconds to wait for the scheduler and at least one worker.
+
+    Returns:
+        The handle.
+
+    Raises:
+        SweepError: If Dask is missing, the scheduler cannot be reached, no
+            worker joins, or the workers cannot import trustsim.
+    """
+    try:
+        from distributed import Client
+    except ImportError:
+        raise SweepError(
+            "--scheduler needs Dask distributed: pip install 'trustsim[sweep]'"
+        ) from None
+    try:
+        client = Client(address, timeout=timeout)
+    except (OSError, TimeoutError) as exc:
+        raise SweepError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+        version = client.submit(_probe, pure=False).result(timeout=timeout)
+    except Exception as exc:
+        client.close()
+        raise SweepError(
+            f"the Dask cluster at {address} cannot run trustsim ({type(exc).__name__}: {exc}); "
+            "install trustsim on every worker (e.g. pip install -e .) and check it has workers"
+        ) from None
+    nthreads = sum(client.nthreads().values()) or 1
+    ex = client.get_executor(pure=False)
+
+    def kill() -> None:
+        with contextlib.suppress(Exception):
+            ex.shutdown(wait=False)  # cancels this executor's pending and running tasks
+
+    return ExecutorHandle(
+        ex, nthreads, False,
+        f"Dask cluster {address} ({nthreads} threads, trustsim {version})",
+        target_chunk_s=2.0, close=client.close, kill=kill,
+    )
+
+
+@contextlib.contextmanager
+def open_executor(
+    workers: int | None = None, scheduler: str | None = None
+) -> Iterator[ExecutorHandle]:
+    """Open the executor a sweep runs on, and close it afterwards.
+
+    Args:
+        workers: Local processes (default: one per core; 0: in-process).
+        scheduler: Dask scheduler address; ``"local"`` or None for local processes.
+
+    Yields:
+        The handle.
+
+    Raises:
+        SweepError: For a bad combination or an unreachable cluster.
+    """
+    if scheduler and scheduler != "local":
+        if workers is not None:
+            raise SweepError(
+                "--workers is for local runs; a Dask cluster's size is set by its workers "
+                "(drop --workers, or use --scheduler local)"
+            )
+        handle = dask_executor(scheduler)
+    else:
+        if workers is not None and workers < 0:
+            raise SweepError(f"--workers must be 0 (in-process) or more, got {workers}")
+        handle = local_executor(default_workers() if workers is None else workers)
+    try:
+        yield handle
+    finally:
+        handle.close()
+
+
+@contextlib.contextmanager
+def executor_handle(
+    executor: Executor | None, workers: int | None, scheduler: str | None
+) -> Iterator[ExecutorHandle]:
+    """An executor given by the caller (not closed here), or one opened for the sweep.
+
+    Args:
+        executor: The caller's executor, or None.
+        workers: Local processes (or the caller's executor's size).
+        scheduler: Dask scheduler address, or None.
+
+    Yields:
+        The handle.
+    """
+    if executor is None:
+        with open_executor(workers, scheduler) as handle:
+            yield handle
+        return
+    n = workers or getattr(executor, "_max_workers", None) or default_workers()
+    # Dask workers may be on other machines: this process writes the run files then.
+    shared = not type(executor).__module__.startswith("distributed")
+    yield ExecutorHandle(executor, int(n), shared, f"{type(executor).__name__} ({n} workers)")

@@ -1,0 +1,104 @@
+"""What runs in a worker process: one chunk of runs, each saved at once.
+
+:func:`run_chunk` is what the executor calls (by reference: workers import
+this module); it stops between runs when the sweep is being interrupted
+(:func:`worker_init` hands local workers the stop event and makes them ignore
+Ctrl-C, which goes to the parent only).
+
+Layer: application (sweep running); in sim.sweep: worker, below executors.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+from sim.sweep import store
+from sim.sweep.runners import Runner, RunTask, as_output
+
+_STOP: Any = None  # a multiprocessing Event, set in worker processes by worker_init
+
+
+def worker_init(stop: Any) -> None:
+    """Initialise a local worker process: Ctrl-C goes to the parent only."""
+    global _STOP
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _STOP = stop
+
+
+def execute_task(runner: Runner, task: RunTask, fingerprint: str) -> tuple[dict[str, Any], Any]:
+    """Run one task, catching its errors.
+
+    Args:
+        runner: The run function.
+        task: The run.
+        fingerprint: The sweep's fingerprint, stored in the record.
+
+    Returns:
+        ``(record, weekly)``: the JSON-ready record (``status`` ``"ok"`` or
+        ``"failed"``) and the weekly table or None.
+    """
+    rec: dict[str, Any] = {
+        "run_id": task.run_id,
+        "point": task.point,
+        "replicate": task.replicate,
+        "seed": task.seed,
+        "fingerprint": fingerprint,
+        "params": task.params,
+    }
+    weekly = None
+    t0 = time.perf_counter()
+    try:
+        out = as_output(runner(task))
+    except Exception as exc:
+        rec["status"] = "failed"
+        rec["error"] = f"{type(exc).__name__}: {exc}"
+        rec["traceback"] = traceback.format_exc()
+    else:
+        rec["status"] = "ok"
+        rec["kpis"] = out.kpis
+        weekly = out.weekly
+    rec["elapsed_s"] = time.perf_counter() - t0
+    rec["worker"] = f"{socket.gethostname()}:{os.getpid()}"
+    rec["finished"] = store.now()
+    return rec, weekly
+
+
+def run_chunk(
+    runner: Runner, tasks: Sequence[RunTask], out: str | None, fingerprint: str
+) -> list[tuple[dict[str, Any], Any]]:
+    """Run a chunk of tasks in a worker; save each run at once if ``out`` is given.
+
+    Stops early (between runs) when the sweep is being interrupted.
+
+    Args:
+        runner: The run function.
+        tasks: The runs.
+        out: The sweep folder if this worker can write it, else None.
+        fingerprint: The sweep's fingerprint.
+
+    Returns:
+        ``(record, weekly)`` per run done; ``weekly`` is None once written.
+    """
+    done = []
+    for task in tasks:
+        if _STOP is not None and _STOP.is_set():
+            break
+        rec, weekly = execute_task(runner, task, fingerprint)
+        if out is not None:
+            try:
+                store.write_record(out, rec, weekly)
+            except Exception as exc:  # e.g. a KPI that JSON cannot hold
+                rec = {k: rec[k] for k in ("run_id", "point", "replicate", "seed",
+                                           "fingerprint", "params", "elapsed_s", "worker")}
+                rec.update(status="failed", error=f"cannot save the run: {exc!r}",
+                           traceback=traceback.format_exc())
+                store.write_record(out, rec, None)
+            weekly = None
+        done.append((rec, weekly))
+    return done
