@@ -14,14 +14,9 @@ from sim.config import Scenario
 from sim.errors import ScenarioError
 from sim.markets import fit_market, list_markets
 from sim.model import ConsumerAgent, TrustModel
+from sim.paths import builtin_dir
 from sim.results import RunResult, package_version, run
-from sim.scenario_io import (
-    builtin_dir,
-    dumps_scenario,
-    load_scenario,
-    scenario_from_dict,
-    with_overrides,
-)
+from sim.scenario_io import dumps_scenario, load_scenario, scenario_from_dict, with_overrides
 from sim.sweep import load_spec, run_sweep
 from sim.sweep.analyze import analyze_sweep, load_sweep
 

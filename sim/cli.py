@@ -27,7 +27,8 @@ from sim import kpis
 from sim.argtypes import whole_number
 from sim.config import Scenario
 from sim.errors import Problem, ScenarioError
-from sim.scenario_io import load_scenario, locate, normalise_overrides
+from sim.paths import locate
+from sim.scenario_io import load_scenario, normalise_overrides
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
@@ -194,7 +195,8 @@ def format_survey(survey: Any) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Handle ``trustsim run``."""
-    from sim.output import check_output_dir, default_output_dir, write_run
+    from sim.app.run_folder import write_run
+    from sim.files import check_output_dir, default_output_dir
     from sim.results import run
 
     path = locate(args.scenario)  # the file, named in errors found while running
@@ -220,8 +222,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Handle ``trustsim compare``."""
-    from sim.compare import compare, write_comparison
-    from sim.output import check_output_dir, default_output_dir
+    from sim.app.comparison_folder import write_comparison
+    from sim.compare import compare
+    from sim.files import check_output_dir, default_output_dir
 
     ov = _overrides(args)
     sa, sb = load_with_overrides(args.a, ov), load_with_overrides(args.b, ov)
@@ -299,7 +302,7 @@ def cmd_markets(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Handle ``trustsim report``."""
-    from sim.report import rebuild_report
+    from sim.app.run_folder import rebuild_report
 
     written = rebuild_report(args.dir)
     if args.quiet:

@@ -31,7 +31,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from scipy import special
 
 from sim.errors import Problem, ScenarioError
-from sim.scenario_io import builtin_dir, read_toml
+from sim.files import atomic_path, read_toml
+from sim.paths import builtin_file, builtin_names
 
 SEGMENTS = ("fundamentalist", "pragmatist", "unconcerned")
 DISPOSITIONS = ("would_stop", "wants_consent", "reads_terms")
@@ -126,7 +127,7 @@ class FittedMarket:
 
 def list_markets() -> list[str]:
     """Names of the built-in market presets."""
-    return sorted(p.stem for p in (builtin_dir() / "markets").glob("*.toml"))
+    return builtin_names("markets")
 
 
 def market_path(ref: str) -> Path:
@@ -146,8 +147,8 @@ def market_path(ref: str) -> Path:
         if p.is_file():
             return p
         raise ScenarioError.one("population.market", "market file not found", ref)
-    cand = builtin_dir() / "markets" / f"{ref}.toml"
-    if cand.is_file():
+    cand = builtin_file(f"{ref}.toml", "markets")
+    if cand is not None:
         return cand
     raise ScenarioError.one(
         "population.market",
@@ -227,8 +228,6 @@ def write_market(
         FileExistsError: If the file exists and ``overwrite`` is false.
         ValueError: If the path does not end in ``.toml``.
     """
-    from sim.output import atomic_path  # local: output imports the results module
-
     path = Path(path)
     if path.suffix != ".toml":
         raise ValueError(f"a market file must end in .toml (population.market reads it by "

@@ -19,98 +19,10 @@ import tomli_w
 
 from sim.config import Scenario
 from sim.errors import ScenarioError
+from sim.files import read_toml
+from sim.paths import find_file
 
 _MAX_EXTENDS_DEPTH = 20
-
-
-def builtin_dir() -> Path:
-    """Return the folder of the scenarios shipped with the package.
-
-    In a source checkout that is the repository's ``scenarios/``; in an
-    installed wheel it is ``sim/_scenarios``.
-    """
-    here = Path(__file__).resolve().parent
-    for cand in (here / "_scenarios", here.parent / "scenarios"):
-        if cand.is_dir():
-            return cand
-    return here.parent / "scenarios"
-
-
-def find_file(ref: str | Path, folder: str = "") -> Path:
-    """A path as given if it is a file, else a built-in file by name.
-
-    ``load_scenario("baseline")`` and ``trustsim run baseline`` therefore work
-    from any folder.
-
-    Args:
-        ref: A path, or the name of a file in the built-in ``scenarios/``
-            folder (``folder`` below it), with or without ``.toml``.
-        folder: Sub-folder of the built-in scenarios (``"sweeps"``, ``"markets"``).
-
-    Returns:
-        The file.
-
-    Raises:
-        ScenarioError: If there is no such file; for a bare name, the message
-            lists the built-in names.
-    """
-    p = Path(ref)
-    if p.is_file():
-        return p
-    name = str(ref)
-    home = builtin_dir() / folder if folder else builtin_dir()
-    bare = "/" not in name and "\\" not in name
-    if bare:
-        for cand in (home / name, home / f"{name}.toml"):
-            if cand.is_file():
-                return cand
-    what = f"built-in {folder or 'scenarios'}"
-    names = ", ".join(sorted(c.stem for c in home.glob("*.toml")))
-    more = f"; {what}: {names}" if bare and names else ""
-    raise ScenarioError.one("", f"file not found{more}", None, p)
-
-
-def locate(ref: str | Path, folder: str = "") -> Path:
-    """:func:`find_file`, or the path as given when there is no such file.
-
-    For callers that load the path next, so that loading reports the missing
-    file (with the built-in names) in its usual words.
-
-    Args:
-        ref: A path, or the name of a built-in file.
-        folder: Sub-folder of the built-in scenarios.
-
-    Returns:
-        The file found, else ``Path(ref)``.
-    """
-    try:
-        return find_file(ref, folder)
-    except ScenarioError:
-        return Path(ref)
-
-
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file, turning I/O and syntax errors into ScenarioError.
-
-    Args:
-        path: The file.
-
-    Returns:
-        The parsed table.
-
-    Raises:
-        ScenarioError: If the file is missing, unreadable or not valid TOML.
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise ScenarioError.one("", "file not found", None, p)
-    try:
-        with p.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError.one("", f"not valid TOML: {exc}", None, p) from None
-    except OSError as exc:
-        raise ScenarioError.one("", f"cannot read file: {exc.strerror}", None, p) from None
 
 
 def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:

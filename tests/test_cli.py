@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import output
+from sim import files
 from sim.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,17 +132,17 @@ def test_interrupt_exits_130_and_writes_nothing(in_tmp, capsys, monkeypatch):
 
 def test_atomic_write_keeps_old_file_when_interrupted(tmp_path):
     f = tmp_path / "table.csv"
-    output.write_text(f, "old")
+    files.write_text(f, "old")
 
     def half_then_interrupt(p: Path) -> None:
         p.write_text("half a fi")
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        output.write_with(f, half_then_interrupt)
+        files.write_with(f, half_then_interrupt)
     assert f.read_text() == "old"
     assert os.listdir(tmp_path) == ["table.csv"]
-    output.write_with(f, lambda p: p.write_text("new"))
+    files.write_with(f, lambda p: p.write_text("new"))
     assert f.read_text() == "new" and os.listdir(tmp_path) == ["table.csv"]
 
 

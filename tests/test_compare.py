@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.compare import FINAL_METRICS, WEEKLY_METRICS, compare, paired_interval, write_comparison
-from sim.output import OutputExistsError
+from sim.app.comparison_folder import write_comparison
+from sim.compare import FINAL_METRICS, WEEKLY_METRICS, compare, paired_interval
+from sim.files import OutputExistsError
 from tests.conftest import SCENARIOS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.output import write_csv
+from sim.files import write_csv
 
 
 def test_csv_round_trips_types_and_missing_values(tmp_path):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.output import write_with
+from sim.files import write_with
 from sim.sweep import store
 from sim.sweep.analysis import (
     INDEX_METHODS,

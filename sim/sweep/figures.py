@@ -29,7 +29,7 @@ from matplotlib import ticker
 from matplotlib.figure import Figure
 
 from sim.kpis import axis_label
-from sim.report import compact_number, save_figure
+from sim.plotting import compact_number, save_figure
 from sim.sweep.analysis import Analysis
 
 ESCALATION_KEY = "strategy.escalation.level"

@@ -61,13 +61,12 @@ from pydantic import ValidationError
 
 from sim.config import Scenario, leaf_paths, lookup
 from sim.errors import Problem, ScenarioError
+from sim.files import read_toml
 from sim.hints import did_you_mean
+from sim.paths import builtin_dir, find_file
 from sim.scenario_io import (
-    builtin_dir,
-    find_file,
     load_scenario,
     normalise_overrides,
-    read_toml,
     scenario_from_dict,
     set_path,
 )

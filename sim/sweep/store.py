@@ -33,7 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.output import write_text, write_with
+from sim.files import write_text, write_with
 from sim.results import package_version
 from sim.sweep.errors import SweepError
 from sim.sweep.spec import RESERVED_COLUMNS, SweepSpec, spec_from_dict

@@ -1,23 +1,19 @@
-"""Writing and reading results folders, safely.
+"""Files written safely, and the one JSON policy.
 
-A results folder holds one run::
-
-    weekly.parquet, weekly.csv          one row per week
-    consumers.parquet, consumers.csv    one row per consumer (final state)
-    survey.csv                          survey targets beside fitted and simulated shares
-    summary.json                        final KPIs, survey fit and provenance
-    scenario.toml                       the resolved scenario: ``sim.run`` of it reproduces the run
-    figures/*.png, figures/*.svg        see :mod:`sim.report`
-
-Two rules keep it safe:
+Two rules keep every file the package writes safe:
 
 * **No silent overwrite.** :func:`prepare_output_dir` refuses a folder that
   already exists unless ``force`` is given (then files of the same name are
   replaced and other files are left alone; nothing is deleted).
 * **No half files.** Every file is written to a hidden temporary name *inside
   the same folder* and moved into place with :func:`os.replace` (atomic on
-  POSIX and Windows), so an interrupted run leaves either the old file, the
+  POSIX and Windows), so an interrupted write leaves either the old file, the
   new file, or nothing, and never writes outside the output folder.
+
+JSON policy (:func:`to_jsonable`, used by every JSON file written: result
+folders, comparisons, sweep folders): numpy scalars and arrays become plain
+Python numbers and lists, tuples become lists, keys become strings, and NaN
+and infinities become ``null``.
 """
 
 from __future__ import annotations
@@ -27,25 +23,18 @@ import json
 import math
 import os
 import secrets
+import tomllib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
-from sim.config import Scenario
-from sim.results import RunResult, package_version
-from sim.scenario_io import dumps_scenario, load_scenario
+from sim.errors import ScenarioError
 
-WEEKLY = "weekly"
-CONSUMERS = "consumers"
-SURVEY = "survey.csv"
-SUMMARY = "summary.json"
-SCENARIO = "scenario.toml"
-FIGURES = "figures"
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class OutputExistsError(FileExistsError):
@@ -196,12 +185,29 @@ def write_with(path: str | Path, writer: Callable[[Path], Any]) -> Path:
     return Path(path)
 
 
-def _plain(obj: Any) -> Any:
-    """Make numpy / pandas scalars JSON-friendly (NaN becomes null)."""
+def to_jsonable(obj: Any) -> Any:
+    """Plain JSON data under the package's one JSON policy.
+
+    Numpy scalars and arrays become Python numbers and lists, tuples become
+    lists, mapping keys become strings, and NaN and infinities become ``None``
+    (written ``null``).
+
+    Args:
+        obj: Nested dicts, lists, tuples, numpy scalars/arrays and plain values.
+
+    Returns:
+        Data :func:`json.dumps` writes without ``NaN`` or ``Infinity``.
+
+    Example:
+        >>> to_jsonable({"a": np.float64("nan"), "b": np.arange(2)})
+        {'a': None, 'b': [0, 1]}
+    """
     if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_plain(v) for v in obj]
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
     if isinstance(obj, np.generic):
         obj = obj.item()
     if isinstance(obj, float) and not math.isfinite(obj):
@@ -209,33 +215,30 @@ def _plain(obj: Any) -> Any:
     return obj
 
 
+def dumps_json(data: Any, *, indent: int | None = 2) -> str:
+    """JSON text under the one policy (see :func:`to_jsonable`), ending in a newline.
+
+    Args:
+        data: The data.
+        indent: Indentation (None for one line).
+
+    Returns:
+        The text.
+    """
+    return json.dumps(to_jsonable(data), indent=indent, allow_nan=False) + "\n"
+
+
 def write_json(path: str | Path, data: Any) -> Path:
     """Write JSON atomically (indented, NaN written as ``null``).
 
     Args:
         path: The final file.
-        data: JSON-serialisable data (numpy scalars allowed).
+        data: JSON-serialisable data (numpy scalars and arrays allowed).
 
     Returns:
         The final path.
     """
-    return write_text(path, json.dumps(_plain(data), indent=2) + "\n")
-
-
-def write_table(folder: Path, stem: str, df: pd.DataFrame) -> list[Path]:
-    """Write a table as ``<stem>.parquet`` and ``<stem>.csv``, atomically.
-
-    Args:
-        folder: The results folder.
-        stem: File name without suffix.
-        df: The table (``df.attrs`` is kept in the Parquet metadata).
-
-    Returns:
-        The two written paths.
-    """
-    pq = write_with(folder / f"{stem}.parquet", lambda p: df.to_parquet(p, index=False))
-    csv = write_with(folder / f"{stem}.csv", lambda p: write_csv(df, p))
-    return [pq, csv]
+    return write_text(path, dumps_json(data))
 
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> None:
@@ -244,7 +247,8 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> None:
     One million consumers take about 1.7 s instead of 10.6 s. Booleans are
     written ``true``/``false``, missing values as empty fields and strings in
     quotes; pandas, R and spreadsheets read that back. Tables Arrow cannot
-    convert fall back to ``DataFrame.to_csv``.
+    convert fall back to ``DataFrame.to_csv``. Not atomic by itself: pass it
+    to :func:`write_with`.
 
     Args:
         df: The table (its index is not written).
@@ -261,113 +265,25 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> None:
     pacsv.write_csv(table, str(path), write_options=pacsv.WriteOptions(quoting_style="needed"))
 
 
-def summary_document(res: RunResult) -> dict[str, Any]:
-    """The content of ``summary.json`` for a run.
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file, turning I/O and syntax errors into ScenarioError.
 
     Args:
-        res: The run.
+        path: The file.
 
     Returns:
-        ``{"summary", "survey", "meta"}``: final KPIs, survey fit rows and provenance.
-    """
-    meta = {"version": package_version(), **res.meta}
-    meta.setdefault("scenario", res.scenario.name)
-    meta.setdefault("seed", res.scenario.run.seed)
-    meta.setdefault("replicate", res.scenario.run.replicate)
-    return {
-        "summary": dict(res.summary),
-        "survey": res.survey.to_dict(orient="records"),
-        "meta": meta,
-    }
-
-
-def write_run(
-    res: RunResult,
-    folder: str | Path,
-    *,
-    force: bool = False,
-    figures: bool = True,
-) -> list[Path]:
-    """Write a run's results folder (tables, summary, scenario, figures).
-
-    Args:
-        res: The run.
-        folder: The results folder to create.
-        force: Allow an existing folder (see :func:`prepare_output_dir`).
-        figures: Also draw the figures (:func:`sim.report.write_figures`).
-
-    Returns:
-        Every file written.
+        The parsed table.
 
     Raises:
-        OutputExistsError: If the folder exists and ``force`` is false.
+        ScenarioError: If the file is missing, unreadable or not valid TOML.
     """
-    out = prepare_output_dir(folder, force=force)
-    written = [write_text(out / SCENARIO, dumps_scenario(res.scenario))]
-    written += write_table(out, WEEKLY, res.weekly)
-    written += write_table(out, CONSUMERS, res.consumers)
-    written.append(write_with(out / SURVEY, lambda p: res.survey.to_csv(p, index=False)))
-    written.append(write_json(out / SUMMARY, summary_document(res)))
-    if figures:
-        from sim.report import write_figures
-
-        written += write_figures(res, out / FIGURES)
-    return written
-
-
-@dataclass
-class SavedRun:
-    """A run read back from its results folder.
-
-    Attributes:
-        folder: The results folder.
-        scenario: The resolved scenario (from ``scenario.toml``).
-        weekly: The weekly table.
-        consumers: The per-consumer table.
-        survey: The survey-fit table (empty if the file is missing).
-        document: The content of ``summary.json`` (empty if missing).
-    """
-
-    folder: Path
-    scenario: Scenario
-    weekly: pd.DataFrame
-    consumers: pd.DataFrame
-    survey: pd.DataFrame
-    document: dict[str, Any]
-
-
-def _read_table(folder: Path, stem: str) -> pd.DataFrame:
-    pq, csv = folder / f"{stem}.parquet", folder / f"{stem}.csv"
-    if pq.is_file():
-        return pd.read_parquet(pq)
-    if csv.is_file():
-        return pd.read_csv(csv)
-    raise FileNotFoundError(f"{folder} is not a results folder: neither {pq.name} nor {csv.name}")
-
-
-def read_run(folder: str | Path) -> SavedRun:
-    """Read a results folder written by :func:`write_run`.
-
-    Args:
-        folder: The results folder.
-
-    Returns:
-        The saved run.
-
-    Raises:
-        FileNotFoundError: If the folder or one of its essential files is missing.
-        ScenarioError: If its ``scenario.toml`` is not a valid scenario.
-    """
-    f = Path(folder)
-    if not f.is_dir():
-        raise FileNotFoundError(f"results folder not found: {f}")
-    if not (f / SCENARIO).is_file():
-        raise FileNotFoundError(f"{f} is not a results folder: {SCENARIO} is missing")
-    scenario = load_scenario(f / SCENARIO)
-    weekly = _read_table(f, WEEKLY)
-    consumers = _read_table(f, CONSUMERS)
-    survey = pd.read_csv(f / SURVEY) if (f / SURVEY).is_file() else pd.DataFrame()
-    doc: dict[str, Any] = {}
-    if (f / SUMMARY).is_file():
-        doc = json.loads((f / SUMMARY).read_text(encoding="utf-8"))
-    return SavedRun(f, scenario, weekly, consumers, survey, doc)
+    p = Path(path)
+    if not p.is_file():
+        raise ScenarioError.one("", "file not found", None, p)
+    try:
+        with p.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError.one("", f"not valid TOML: {exc}", None, p) from None
+    except OSError as exc:
+        raise ScenarioError.one("", f"cannot read file: {exc.strerror}", None, p) from None

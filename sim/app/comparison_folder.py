@@ -1,0 +1,55 @@
+"""Comparison folders: the tables, both scenarios and the figure of a comparison."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.compare import Comparison
+from sim.compare_figure import fig_compare
+from sim.files import prepare_output_dir, write_json, write_text, write_with
+from sim.plotting import save_figure
+from sim.scenario_io import dumps_scenario
+
+
+def write_comparison(
+    cmp: Comparison, folder: str | Path, *, force: bool = False, figures: bool = True
+) -> list[Path]:
+    """Write a comparison folder: tables, both scenarios, a JSON summary and the figure.
+
+    Files: ``comparison.csv`` (one row per metric), ``per_replicate.csv``,
+    ``weekly.csv``, ``comparison.json``, ``scenario_a.toml``, ``scenario_b.toml``
+    and ``figures/compare.png`` / ``.svg``; each written atomically.
+
+    Args:
+        cmp: The comparison.
+        folder: The folder to create.
+        force: Allow an existing folder.
+        figures: Also draw the comparison figure.
+
+    Returns:
+        Every file written.
+
+    Raises:
+        OutputExistsError: If the folder exists and ``force`` is false.
+    """
+    out = prepare_output_dir(folder, force=force)
+    written = [
+        write_text(out / "scenario_a.toml", dumps_scenario(cmp.a)),
+        write_text(out / "scenario_b.toml", dumps_scenario(cmp.b)),
+    ]
+    for name, df in (("comparison", cmp.table), ("per_replicate", cmp.per_replicate),
+                     ("weekly", cmp.weekly)):
+        written.append(write_with(out / f"{name}.csv", lambda p, d=df: d.to_csv(p, index=False)))
+    written.append(write_json(out / "comparison.json", {
+        "a": cmp.labels[0],
+        "b": cmp.labels[1],
+        "replicates": cmp.replicates,
+        "confidence": cmp.confidence,
+        "difference": "B - A",
+        "metrics": cmp.table.to_dict(orient="records"),
+        "incident_cost": cmp.incident_cost,
+        "notes": cmp.notes,
+    }))
+    if figures:
+        written += save_figure(fig_compare(cmp), out / "figures", "compare")
+    return written

@@ -1,0 +1,76 @@
+"""The comparison figure: two strategies side by side and their difference B - A."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from matplotlib import ticker
+from matplotlib.figure import Figure
+
+from sim.plotting import A_COLOUR, B_COLOUR, DIFF_COLOUR, DPI, compact_number
+
+if TYPE_CHECKING:
+    from sim.compare import Comparison
+
+
+_COMPARE_PANELS = (
+    ("retention", "Retention (% of initial customers)", 100.0),
+    ("mean_trust", "Mean trust (0-1)", 1.0),
+    ("revenue_cumulative", "Cumulative revenue", 1.0),
+)
+
+
+def fig_compare(cmp: Comparison) -> Figure:
+    """Two strategies side by side (left) and their difference B - A (right).
+
+    Args:
+        cmp: A comparison from :func:`sim.compare.compare`.
+
+    Returns:
+        The figure: one row per metric (retention, trust, revenue).
+    """
+    fig = Figure(figsize=(11, 9.5), dpi=DPI, layout="constrained")
+    axes = fig.subplots(len(_COMPARE_PANELS), 2, sharex=True)
+    la, lb = cmp.labels
+    pct = round(100 * cmp.confidence)
+    for i, (metric, label, scale) in enumerate(_COMPARE_PANELS):
+        d = cmp.weekly[cmp.weekly["metric"] == metric].sort_values("week")
+        w = d["week"]
+        ax, axd = axes[i]
+        for side, name, col in (("a", la, A_COLOUR), ("b", lb, B_COLOUR)):
+            ax.plot(w, scale * d[f"{side}_mean"], color=col, lw=2, label=name)
+            if cmp.replicates > 1:
+                ax.fill_between(w, scale * d[f"{side}_min"], scale * d[f"{side}_max"],
+                                color=col, alpha=0.15, lw=0)
+        ax.set_ylabel(label)
+        axd.axhline(0, color="black", lw=0.8)
+        axd.plot(w, scale * d["diff"], color=DIFF_COLOUR, lw=2, label=f"{lb} minus {la}")
+        if cmp.replicates > 1:
+            axd.fill_between(w, scale * d["ci_low"], scale * d["ci_high"], color=DIFF_COLOUR,
+                             alpha=0.25, lw=0, label=f"{pct}% confidence band (paired t)")
+        axd.set_ylabel(f"Difference in {label[0].lower() + label[1:]}")
+        axd.yaxis.set_major_locator(ticker.MaxNLocator(nbins=8, steps=[1, 2, 5, 10]))
+        if metric == "retention":
+            ax.yaxis.set_major_formatter(ticker.PercentFormatter(decimals=0))
+            axd.yaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _p: f"{x:+.1f} pp"))
+        elif metric == "revenue_cumulative":
+            ax.yaxis.set_major_formatter(ticker.FuncFormatter(compact_number))
+            axd.yaxis.set_major_formatter(ticker.FuncFormatter(
+                lambda x, _p: ("+" if x > 0 else "") + compact_number(x)))
+        else:
+            axd.yaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _p: f"{x:+.2f}"))
+        for a_ in (ax, axd):
+            a_.grid(True, alpha=0.3)
+            a_.xaxis.set_major_locator(ticker.MaxNLocator(integer=True, nbins=12))
+        if i == 0:
+            ax.set_title("The two strategies (mean of replicates; band: min-max)", fontsize=10)
+            axd.set_title("Difference, same consumers and random draws", fontsize=10)
+    for ax in axes[-1]:
+        ax.set_xlabel("Week")
+    h1, l1 = axes[0][0].get_legend_handles_labels()
+    h2, l2 = axes[0][1].get_legend_handles_labels()
+    fig.legend(h1 + h2, l1 + l2, loc="outside lower center", ncols=len(l1 + l2), fontsize=9,
+               frameon=False)
+    fig.suptitle(f"{lb} vs {la}: {cmp.replicates} paired replicate"
+                 f"{'s' if cmp.replicates != 1 else ''}", fontweight="bold")
+    return fig

@@ -1,0 +1,137 @@
+"""The network figure: a neighbourhood of consumers coloured by trust, churned marked."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from sim.config import Scenario
+from sim.plotting import DPI, fig_caption, fig_title
+
+NETWORK_SAMPLE = 300
+"""Number of consumers drawn in the network figure."""
+
+
+def network_sample(
+    adjacency: sp.csr_array | sp.csr_matrix, churned: np.ndarray, size: int = NETWORK_SAMPLE
+) -> np.ndarray:
+    """Pick a connected neighbourhood of about ``size`` consumers to draw.
+
+    A breadth-first "snowball" from the churned consumer with the most
+    churned friends (where word of mouth and contagion are easiest to see);
+    from consumer 0 if nobody churned. If the component is smaller than
+    ``size``, further snowballs start from the lowest unpicked index.
+
+    Args:
+        adjacency: The run's symmetric adjacency.
+        churned: Boolean per consumer.
+        size: Number of consumers wanted.
+
+    Returns:
+        Sorted consumer indices (deterministic for a given run).
+    """
+    adj = sp.csr_array(adjacency)
+    n = adj.shape[0]
+    size = min(size, n)
+    if size <= 0:
+        return np.empty(0, dtype=np.int64)
+    if churned.any():
+        churned_friends = adj @ churned.astype(np.float64)
+        score = np.where(churned, churned_friends, -1.0)
+        start = int(np.argmax(score))
+    else:
+        start = 0
+    picked = np.zeros(n, dtype=bool)
+    order: list[int] = []
+    frontier = [start]
+    picked[start] = True
+    order.append(start)
+    next_free = 0
+    while len(order) < size:
+        if not frontier:
+            while picked[next_free]:
+                next_free += 1
+            frontier = [next_free]
+            picked[next_free] = True
+            order.append(next_free)
+            continue
+        new: list[int] = []
+        for node in frontier:
+            nbrs = adj.indices[adj.indptr[node]: adj.indptr[node + 1]]
+            for j in nbrs[~picked[nbrs]]:
+                if len(order) >= size:
+                    break
+                picked[j] = True
+                order.append(int(j))
+                new.append(int(j))
+        frontier = new
+    return np.sort(np.array(order[:size], dtype=np.int64))
+
+
+def fig_network(
+    adjacency: sp.csr_array | sp.csr_matrix,
+    consumers: pd.DataFrame,
+    scenario: Scenario | None = None,
+    size: int = NETWORK_SAMPLE,
+) -> Figure:
+    """The network at a glance: a neighbourhood coloured by trust, churned marked.
+
+    Args:
+        adjacency: The run's adjacency.
+        consumers: Final per-consumer table (``trust``, ``customer``).
+        scenario: The run's scenario (title).
+        size: Number of consumers to draw (a few hundred reads best).
+
+    Returns:
+        The figure.
+    """
+    import networkx as nx
+
+    trust = consumers["trust"].to_numpy(dtype=np.float64)
+    churned = ~consumers["customer"].to_numpy(dtype=bool)
+    nodes = network_sample(adjacency, churned, size)
+    sub = sp.csr_array(adjacency)[nodes][:, nodes]
+    graph = nx.from_scipy_sparse_array(sub)
+    pos = nx.spring_layout(graph, seed=7, iterations=100)
+    xy = np.array([pos[i] for i in range(len(nodes))]) if len(nodes) else np.zeros((0, 2))
+
+    fig = Figure(figsize=(9, 7.8), dpi=DPI, layout="constrained")
+    ax = fig.subplots()
+    rows, cols = sub.nonzero()
+    keep = rows < cols
+    if keep.any():
+        from matplotlib.collections import LineCollection
+
+        segs = np.stack([xy[rows[keep]], xy[cols[keep]]], axis=1)
+        ax.add_collection(LineCollection(segs, colors="#b3b6b7", linewidths=0.5, zorder=1))
+    stay = ~churned[nodes]
+    sc = ax.scatter(xy[stay, 0], xy[stay, 1], c=trust[nodes][stay], cmap="RdYlGn",
+                    vmin=0, vmax=1, s=36, edgecolors="#333333", linewidths=0.3, zorder=2)
+    ax.scatter(xy[~stay, 0], xy[~stay, 1], marker="X", s=60, c=trust[nodes][~stay],
+               cmap="RdYlGn", vmin=0, vmax=1, edgecolors="black", linewidths=0.9, zorder=3)
+    cbar = fig.colorbar(sc, ax=ax, shrink=0.8, pad=0.01)
+    cbar.set_label("Trust in the brand at the end (0 = none, 1 = full)")
+    handles = [
+        Line2D([], [], marker="o", ls="", markerfacecolor="#f7dc6f", markeredgecolor="#333333",
+               ms=7, label=f"customer ({int(stay.sum())})"),
+        Line2D([], [], marker="X", ls="", markerfacecolor="#f7dc6f", markeredgecolor="black",
+               ms=8, label=f"churned ({int((~stay).sum())})"),
+        Line2D([], [], color="#b3b6b7", lw=1, label="friendship"),
+    ]
+    ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.9)
+    ax.set_axis_off()
+    if len(xy):
+        pad = 0.05
+        ax.set_xlim(xy[:, 0].min() - pad, xy[:, 0].max() + pad)
+        ax.set_ylim(xy[:, 1].min() - pad, xy[:, 1].max() + pad)
+    n = len(trust)
+    ax.set_title(
+        f"{len(nodes)} neighbouring consumers of {n:,} (mean trust here "
+        f"{trust[nodes].mean():.2f}, everyone {trust.mean():.2f})", fontsize=10)
+    fig_caption(fig, "Neighbourhood grown friend by friend from the churned consumer with the most "
+                "churned friends; colour = final trust; X = left the brand.")
+    fig.suptitle(fig_title(scenario, "Word of mouth at a glance"), fontweight="bold")
+    return fig
