@@ -236,3 +236,20 @@ def test_best_points_use_the_paired_difference_under_common_random_numbers() -> 
     paired = best_points(points, ["x"], results)[0]
     assert paired.startswith("revenue_cumulative highest at x=B")
     assert "ahead (paired difference 10 [" in paired
+
+
+def test_nan_kpis_are_saved_as_null_and_read_back_as_nan(tmp_path: Path) -> None:
+    import json
+
+    def nan_kpis(task: RunTask) -> dict[str, float]:
+        return {"y": float("nan") if task.point % 2 else 1.0, "z": float("nan")}
+
+    out = tmp_path / "out"
+    res = run_sweep(ishigami_spec(tmp_path, 2), out, workers=0, progress=False,
+                    runner=nan_kpis)
+    record = (out / "runs" / "run_000001.json").read_text()
+    assert "NaN" not in record and json.loads(record)["kpis"] == {"y": None, "z": None}
+    for table in (res.results, load_sweep(out).results):
+        assert table["y"].dtype == np.float64 and table["z"].dtype == np.float64
+        assert table["y"].isna().tolist() == [p % 2 == 1 for p in table["point"]]
+        assert table["z"].isna().all()

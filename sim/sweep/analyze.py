@@ -9,13 +9,12 @@ Layer: application (reads and writes sweep folders); in sim.sweep: analyze | exe
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from sim.files import write_with
+from sim.files import write_json, write_with
 from sim.sweep import store
 from sim.sweep.analysis import (
     INDEX_METHODS,
@@ -104,8 +103,7 @@ def analyze_sweep(
         files.append(write_with(folder / f"{method}.csv",
                                 lambda p: indices.to_csv(p, index=False)))
     meta = {"kpis": names, "method": method, **store.provenance(sweep.spec)}
-    files.append(write_with(folder / "analysis.json",
-                            lambda p: p.write_text(json.dumps(meta, indent=1) + "\n")))
+    files.append(write_json(folder / "analysis.json", meta))
     result = Analysis(sweep, points, indices, method, files)
     if figures:
         files += draw_all(result, folder / "figures", formats)

@@ -63,13 +63,8 @@ from sim.config import Scenario, leaf_paths, lookup
 from sim.errors import Problem, ScenarioError
 from sim.files import read_toml
 from sim.hints import did_you_mean
-from sim.paths import builtin_dir, find_file
-from sim.scenario_io import (
-    load_scenario,
-    normalise_overrides,
-    scenario_from_dict,
-    set_path,
-)
+from sim.paths import builtin_file, builtin_names, find_file
+from sim.scenario_io import load_scenario, normalise_overrides, scenario_from_dict, set_path
 from sim.sweep import schema
 from sim.sweep.schema import FactorTable, SweepFile, resolve_function
 from sim.sweep.spec_types import (
@@ -262,7 +257,7 @@ def _base(
         path = _find_base(base, base_dir)
         if path is None:
             add("base", "scenario file not found (relative to the sweep file, or a built-in "
-                "name such as 'baseline')", base)
+                f"name: {', '.join(builtin_names())})", base)
             return None
         return load_scenario(path, overrides=overrides)
     except ScenarioError as err:
@@ -274,14 +269,12 @@ def _base(
 
 
 def _find_base(ref: str, base_dir: str | Path | None) -> Path | None:
-    cands = []
-    if base_dir is not None:
-        cands.append(Path(base_dir) / ref)
-    cands += [Path(ref), builtin_dir() / ref, builtin_dir() / f"{ref}.toml"]
-    for c in cands:
-        if c.is_file():
-            return c.resolve()
-    return None
+    """A base scenario: relative to the sweep file, else as given, else a built-in name."""
+    for cand in ([Path(base_dir) / ref] if base_dir is not None else []) + [Path(ref)]:
+        if cand.is_file():
+            return cand.resolve()
+    found = builtin_file(ref)
+    return found.resolve() if found is not None else None
 
 
 def _factor_problems(

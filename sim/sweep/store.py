@@ -16,6 +16,8 @@ Layout::
 
 Every file is written to a temporary name in its folder and moved into place
 with :func:`os.replace`, so a crash leaves the old file, the new one or none.
+JSON files follow the package's one JSON policy (:func:`sim.files.write_json`:
+NaN and infinities are written ``null``, as in result folders).
 A run record is only taken as finished if it parses, is ``ok``, and carries
 the sweep's fingerprint and its run's seed; anything else is run again.
 
@@ -33,7 +35,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.files import write_text, write_with
+from sim.files import write_json, write_text, write_with
 from sim.results import package_version
 from sim.sweep.errors import SweepError
 from sim.sweep.spec import RESERVED_COLUMNS, SweepSpec, spec_from_dict
@@ -70,17 +72,6 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _dump(path: Path, data: Any) -> None:
-    text = json.dumps(data, indent=1, allow_nan=True, default=_default)
-    write_text(path, text + "\n")
-
-
-def _default(obj: Any) -> Any:
-    if hasattr(obj, "item"):
-        return obj.item()
-    raise TypeError(f"not JSON-serialisable: {type(obj).__name__}")
-
-
 def write_record(out: str | Path, record: Mapping[str, Any], weekly: pd.DataFrame | None) -> None:
     """Save one finished or failed run, atomically.
 
@@ -96,11 +87,11 @@ def write_record(out: str | Path, record: Mapping[str, Any], weekly: pd.DataFram
     if record["status"] == "ok":
         if weekly is not None:
             write_with(weekly_path(out, rid), lambda p: weekly.to_parquet(p, index=False))
-        _dump(run_path(out, rid), dict(record))
+        write_json(run_path(out, rid), dict(record))
         with contextlib.suppress(FileNotFoundError):
             failure_path(out, rid).unlink()
     else:
-        _dump(failure_path(out, rid), dict(record))
+        write_json(failure_path(out, rid), dict(record))
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -193,7 +184,7 @@ def write_manifest(out: str | Path, **fields: Any) -> dict[str, Any]:
     data = read_manifest(out) or {}
     data.update(fields)
     data["updated"] = now()
-    _dump(Path(out) / MANIFEST, data)
+    write_json(Path(out) / MANIFEST, data)
     return data
 
 
@@ -238,7 +229,7 @@ def prepare_folder(
     p.mkdir(parents=True, exist_ok=True)
     (p / RUNS).mkdir(exist_ok=True)
     (p / FAILURES).mkdir(exist_ok=True)
-    _dump(p / SPEC, spec.to_dict())
+    write_json(p / SPEC, spec.to_dict())
     if spec.source is not None:
         write_text(p / SOURCE, spec.source)
     write_with(p / DESIGN, lambda q: design.to_parquet(q, index=False))
@@ -327,6 +318,9 @@ def assemble(
     recs = [ok[k] for k in sorted(ok)]
     results = _identity_frame(recs, design, spec)
     kpis = pd.DataFrame.from_records([r["kpis"] for r in recs], index=results.index)
+    # NaN is saved as null (the one JSON policy): a KPI null in every run is NaN again
+    empty = [c for c in kpis.columns if kpis[c].dtype == object and kpis[c].isna().all()]
+    kpis[empty] = kpis[empty].astype("float64")
     results = pd.concat([results, kpis], axis=1)
     results.attrs.update(meta)
     write_with(p / f"{RESULTS}.parquet", lambda q: results.to_parquet(q, index=False))
