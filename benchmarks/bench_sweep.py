@@ -58,7 +58,7 @@ if str(HERE) not in sys.path:  # batch_run's workers import mesa_reference by na
 
 import sim  # noqa: E402
 from sim.sweep import run_sweep, spec_from_dict  # noqa: E402
-from sim.sweep.execute import default_workers  # noqa: E402
+from sim.sweep.executors import default_workers  # noqa: E402
 
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 LEVELS = ["generic", "demographic", "interest", "behavioural", "personal"]
