@@ -15,7 +15,8 @@ Example:
 # it (modules on one line do not import each other). Each module's docstring
 # names its layer of the package too.
 #
-#   cli                              command line (top)
+#   __main__                         python -m sim.sweep (top)
+#   cli                              command line
 #   analyze | execute                application: analyse a sweep folder / run a sweep into one
 #   executors                        where runs execute: local processes, Dask, in-process
 #   worker                           what a worker does: run a chunk, save each run

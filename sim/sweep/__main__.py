@@ -1,6 +1,6 @@
 """``python -m sim.sweep sweep SPEC ...`` / ``python -m sim.sweep analyze DIR``.
 
-Layer: command line; in sim.sweep: cli (the top).
+Layer: command line; in sim.sweep: __main__ (the top, over cli).
 """
 
 import sys
