@@ -359,10 +359,11 @@ def valid_factors(data: Mapping[str, Any]) -> list[tuple[int, FactorTable]]:
         ``(index, factor)`` pairs.
     """
     items = data.get("factors")
+    ctx = context(data)
     out = []
     for i, item in enumerate(items if isinstance(items, list) else ()):
         try:
-            out.append((i, FactorTable.model_validate(item, context=context(data))))
+            out.append((i, FactorTable.model_validate(item, context=ctx)))
         except ValidationError:
             continue
     return out
