@@ -23,12 +23,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sim import kpis
 from sim.argtypes import whole_number
 from sim.config import Scenario
 from sim.errors import Problem, ScenarioError
 from sim.paths import locate
 from sim.scenario_io import load_scenario, normalise_overrides
+from sim.summary_text import format_summary, format_survey, percent
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
@@ -127,67 +127,6 @@ def _callback(bar: Any) -> Callable[[int, int], None]:
         bar.update(done - bar.n)
 
     return update
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
-
-
-def format_summary(summary: dict[str, Any], scenario: Scenario | None = None) -> str:
-    """A short plain-text table of a run's final KPIs.
-
-    Args:
-        summary: :attr:`sim.RunResult.summary`.
-        scenario: The run's scenario (for the header line).
-
-    Returns:
-        The table.
-    """
-    s = summary
-    lines = []
-    if scenario is not None:
-        lines.append(
-            f"{scenario.name}: {s['consumers']:,} consumers, {s['weeks']} weeks, "
-            f"market {scenario.population.market}, seed {scenario.run.seed}, "
-            f"replicate {scenario.run.replicate}"
-        )
-    f = {k: kpis.format_value(k, v) for k, v in s.items() if k in kpis.KPIS}
-    rows = [
-        ("customers at the end", f["customers"], f"retention {f['retention']}"),
-        ("churned", f["churned_cumulative"], f"{f['churn_rate']} of initial customers"),
-        ("revenue", f["revenue_cumulative"], f"{f['purchases']} purchases"),
-        ("mean trust", f["mean_trust"], f"customers {f['mean_trust_customers']}"),
-        ("crossed the line", f["crossed_share"], "of exposures"),
-        ("complaints", f["complaints"], f"recommendations {f['recommendations']}"),
-        ("incident awareness", f["incident_aware"], "of consumers"),
-        ("opted in", f["opt_ins"], "customers with specific consent"),
-        ("final level", f["final_level"], ""),
-    ]
-    w0 = max(len(r[0]) for r in rows)
-    w1 = max(len(r[1]) for r in rows)
-    lines += [f"  {a.ljust(w0)}  {b.rjust(w1)}  {c}".rstrip() for a, b, c in rows]
-    return "\n".join(lines)
-
-
-def format_survey(survey: Any) -> str:
-    """The survey-fit table (target, fitted, simulated) as plain text.
-
-    Args:
-        survey: :attr:`sim.RunResult.survey`.
-
-    Returns:
-        The table.
-    """
-    market = survey.attrs.get("market", "")
-    lines = [f"survey fit{f' ({market})' if market else ''}:"]
-    w = max(len(str(q)) for q in survey["question"])
-    lines.append(f"  {'question'.ljust(w)}  target  fitted  simulated")
-    for _, r in survey.iterrows():
-        lines.append(
-            f"  {str(r['question']).ljust(w)}  {_pct(r['target']).rjust(6)}  "
-            f"{_pct(r['fitted']).rjust(6)}  {_pct(r['simulated']).rjust(9)}"
-        )
-    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- handlers
@@ -291,12 +230,12 @@ def cmd_markets(args: argparse.Namespace) -> int:
         print(f"{name}: {fm.spec.name}")
         if fm.spec.source:
             print(f"  source: {fm.spec.source}")
-        shares = ", ".join(f"{s} {_pct(x)}" for s, x in zip(SEGMENTS, fm.shares, strict=True))
+        shares = ", ".join(f"{s} {percent(x)}" for s, x in zip(SEGMENTS, fm.shares, strict=True))
         print(f"  segments: {shares}")
         w = max(len(q) for q in fm.targets)
         print(f"  {'survey question'.ljust(w)}  target  fitted")
         for q, t in fm.targets.items():
-            print(f"  {q.ljust(w)}  {_pct(t).rjust(6)}  {_pct(fm.fitted[q]).rjust(6)}")
+            print(f"  {q.ljust(w)}  {percent(t).rjust(6)}  {percent(fm.fitted[q]).rjust(6)}")
     return EXIT_OK
 
 

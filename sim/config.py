@@ -9,26 +9,68 @@ file, the dotted key path and what is allowed.
 Every mechanism section has an ``enabled`` switch so that a single mechanism
 can be studied alone. ``docs/model.md`` gives the meaning, unit and source of
 every default below.
+
+Every way of building a :class:`Scenario` (``Scenario(...)``,
+``Scenario.model_validate``, :meth:`Scenario.from_dict`, a TOML file, a sweep
+point, ``--set``) runs every check: types and ranges, cross-checks, ladder
+level names, and the market preset and edge-list files. Relative file
+references are read against the validation context's ``base`` folder
+(``Scenario.model_validate(data, context={"base": folder})``), else against
+the current folder.
+
+Size: over 500 lines because this is the schema itself: one class per
+scenario section, each default documented where it is declared (the key
+reference ``docs/scenario_keys.md`` is generated from these classes).
+Helpers live elsewhere: :mod:`sim.schema_errors` (error wording),
+:mod:`sim.schema_walk` (key paths), :mod:`sim.hints` (suggestions).
 """
 
 from __future__ import annotations
 
-import difflib
 import itertools
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from sim.errors import Problem, ScenarioError
+from sim.hints import did_you_mean
+from sim.markets import fit_market
+from sim.network import check_parameters
 from sim.network.kinds import DEFAULTS, KINDS, Backend, NetworkKind
+from sim.schema_errors import pydantic_problems
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
 LevelRef = str | Annotated[int, Field(ge=0)]
+
+
+def _resolve(path: str, info: ValidationInfo) -> str:
+    """``path`` made absolute against the validation context's ``base`` folder, if given.
+
+    ``Scenario.model_validate(data, context={"base": folder})`` reads relative
+    file references as relative to ``folder``; without a base they stay
+    relative to the current folder.
+    """
+    base = (info.context or {}).get("base")
+    if base is None or Path(path).is_absolute():
+        return path
+    return str((Path(base) / path).resolve())
+
+
+def _is_market_path(ref: str) -> bool:
+    """Whether ``population.market`` names a file (else a built-in preset)."""
+    return ref.endswith(".toml") or "/" in ref
 
 
 class _Section(BaseModel):
@@ -51,6 +93,11 @@ class PopulationConfig(_Section):
     market: str = "denmark_dsi2020"
     initial_trust: float = Field(0.6, gt=0.0, lt=1.0)
     trust_concentration: float = Field(20.0, gt=0.0, le=10_000.0)
+
+    @field_validator("market")
+    @classmethod
+    def _market_file(cls, market: str, info: ValidationInfo) -> str:
+        return _resolve(market, info) if _is_market_path(market) else market
 
 
 NETWORK_KINDS = KINDS
@@ -76,6 +123,11 @@ class NetworkConfig(_Section):
     mixing: Unit = DEFAULTS.mixing
     path: str | None = None
     backend: Backend = DEFAULTS.backend  # type: ignore[assignment]
+
+    @field_validator("path")
+    @classmethod
+    def _edge_list_file(cls, path: str | None, info: ValidationInfo) -> str | None:
+        return None if path is None else _resolve(path, info)
 
     @model_validator(mode="after")
     def _edgelist_needs_path(self) -> NetworkConfig:
@@ -447,13 +499,29 @@ class Scenario(_Section):
             )
         return self
 
+    @model_validator(mode="after")
+    def _references(self, info: ValidationInfo) -> Scenario:
+        """Ladder level names, the market preset, the edge-list file and the network."""
+        file = (info.context or {}).get("file")
+        problems = self._level_problems(file) + self._file_problems(file)
+        if problems:
+            raise ScenarioError(problems)
+        return self
+
     @classmethod
-    def from_dict(cls, data: dict[str, Any], file: str | None = None) -> Scenario:
+    def from_dict(cls, data: dict[str, Any], file: str | None = None, *,
+                  base: str | Path | None = None) -> Scenario:
         """Validate a plain dict (as read from TOML) into a Scenario.
+
+        Every check runs here as in any other way of building a scenario
+        (``Scenario(...)``, ``Scenario.model_validate``); this method only turns
+        pydantic's errors into one :class:`~sim.errors.ScenarioError`.
 
         Args:
             data: Nested dict of sections.
             file: File the data came from, for error messages.
+            base: Folder that relative market and edge-list paths are relative
+                to (default: the current folder).
 
         Returns:
             The frozen scenario.
@@ -461,21 +529,24 @@ class Scenario(_Section):
         Raises:
             ScenarioError: Listing every problem with its key path.
         """
+        context = {"file": file, "base": None if base is None else str(base)}
         try:
-            sc = cls.model_validate(data)
+            return cls.model_validate(data, context=context)
         except ValidationError as exc:
-            problems = [_problem(err, file) for err in exc.errors()]
+            problems = [p for err in exc.errors() for p in pydantic_problems(err, file, cls)]
             pop = data.get("population")
             market = pop.get("market") if isinstance(pop, Mapping) else None
             if isinstance(market, str) and all(p.key != "population.market" for p in problems):
+                if base is not None and _is_market_path(market):
+                    market = str(Path(base) / market)
                 problems += _market_problems(market, file)  # one error lists them all
             raise ScenarioError(problems) from None
-        sc.check_levels(file)
-        sc.check_files(file)
-        return sc
 
     def check_files(self, file: str | None = None) -> None:
         """Check the market preset, the edge-list file and that the network can be built.
+
+        Validation runs this already; it is here for callers that want the
+        check again (a file may have gone since).
 
         Args:
             file: Scenario file for error messages.
@@ -483,24 +554,26 @@ class Scenario(_Section):
         Raises:
             ScenarioError: Naming the key and the missing or invalid file.
         """
-        from sim.network import check_parameters
-
-        problems = _market_problems(self.population.market, file)
+        problems = self._file_problems(file)
         if problems:
             raise ScenarioError(problems)
+
+    def _file_problems(self, file: str | None) -> list[Problem]:
+        problems = _market_problems(self.population.market, file)
         nc = self.network
         if nc.kind == "edgelist" and nc.path and not Path(nc.path).is_file():
-            raise ScenarioError.one("network.path", "edge-list file not found", nc.path, file)
+            problems.append(Problem("network.path", "edge-list file not found", nc.path, file))
         try:
             check_parameters(nc.kind, self.population.size, mean_degree=nc.mean_degree,
                              blocks=nc.blocks, mixing=nc.mixing)
         except ScenarioError as err:
-            raise ScenarioError(
-                [Problem(p.key, p.message, p.value, file) for p in err.problems]
-            ) from None
+            problems += [Problem(p.key, p.message, p.value, file) for p in err.problems]
+        return problems
 
     def check_levels(self, file: str | None = None) -> None:
         """Check that every level reference names a rung of the ladder.
+
+        Validation runs this already.
 
         Args:
             file: File for error messages.
@@ -508,6 +581,11 @@ class Scenario(_Section):
         Raises:
             ScenarioError: Listing every unknown level.
         """
+        problems = self._level_problems(file)
+        if problems:
+            raise ScenarioError(problems)
+
+    def _level_problems(self, file: str | None) -> list[Problem]:
         st = self.strategy
         esc = st.escalation
         refs = [
@@ -526,8 +604,7 @@ class Scenario(_Section):
                 st.level_index(ref, key)
             except ScenarioError as err:
                 problems += [Problem(p.key, p.message, p.value, file) for p in err.problems]
-        if problems:
-            raise ScenarioError(problems)
+        return problems
 
     def to_dict(self) -> dict[str, Any]:
         """Return the scenario as plain data (TOML-serialisable, no ``None``)."""
@@ -554,8 +631,7 @@ class Scenario(_Section):
         data = self.to_dict()
         found, value = lookup(data, key)
         if not found:
-            hint = difflib.get_close_matches(key, leaf_paths(data), n=3, cutoff=0.6)
-            more = f"; did you mean {', '.join(map(repr, hint))}?" if hint else ""
+            more = did_you_mean(key, leaf_paths(data), n=3, prefix="; ")
             raise KeyError(f"the scenario has no key {key!r}{more}")
         return value
 
@@ -599,8 +675,6 @@ def lookup(node: Any, key: str) -> tuple[bool, Any]:
 
 def _market_problems(market: str, file: str | None) -> list[Problem]:
     """Problems of a market preset (unknown, missing or invalid file), else none."""
-    from sim.markets import fit_market  # local: markets imports this module's readers
-
     try:
         fit_market(market)
     except ScenarioError as err:
@@ -614,49 +688,3 @@ def _drop_none(obj: Any) -> Any:
     if isinstance(obj, list):
         return [_drop_none(v) for v in obj]
     return obj
-
-
-_TYPE_WORDS = {
-    "int_type": "a whole number",
-    "float_type": "a number",
-    "bool_type": "true or false",
-    "string_type": "a string",
-    "list_type": "a list",
-    "model_type": "a table",
-    "dict_type": "a table",
-}
-
-
-def _key_hint(loc: list[str]) -> str:
-    """``; did you mean 'a.b'?`` for a mistyped key, from the keys at the same level."""
-    from sim.keyref import scenario_keys  # local: keyref reads this module's models
-
-    parent = ".".join(loc[:-1])
-    parent = re.sub(r"\.(\d+)(?=\.|$)", "[]", parent)  # incidents.events.0 -> events[]
-    siblings = [k.rsplit(".", 1)[-1] for k in scenario_keys()
-                if (k.rsplit(".", 1)[0] if "." in k else "") == parent]
-    hit = difflib.get_close_matches(loc[-1], siblings, n=1, cutoff=0.6)
-    return f"; did you mean {'.'.join([*loc[:-1], hit[0]])!r}?" if hit else ""
-
-
-def _problem(err: dict[str, Any], file: str | None) -> Problem:
-    """Turn one pydantic error into a Problem with a dotted key path."""
-    loc = [str(p) for p in err["loc"] if not str(p).startswith("function-after")]
-    # Union members (str | int) add their type name to the path; drop those.
-    loc = [p for p in loc if p not in ("str", "int", "constrained-int")]
-    key = ".".join(loc)
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        return Problem(key, f"unknown key{_key_hint(loc)} (every key: docs/scenario_keys.md)",
-                       None, file)
-    if kind == "missing":
-        return Problem(key, "required key is missing", None, file)
-    if kind == "literal_error":
-        allowed = err.get("ctx", {}).get("expected", "")
-        return Problem(key, f"must be one of {allowed}", err.get("input"), file)
-    if kind in _TYPE_WORDS:
-        return Problem(key, f"must be {_TYPE_WORDS[kind]}", err.get("input"), file)
-    if kind == "value_error":
-        msg = str(err.get("ctx", {}).get("error", err["msg"]))
-        return Problem(key, msg, None, file)
-    return Problem(key, err["msg"].lower(), err.get("input"), file)

@@ -24,6 +24,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from sim.config import Scenario
+from sim.schema_walk import SchemaKey, key_paths, model_of, strip_optional, walk
 
 
 @dataclass(frozen=True)
@@ -63,30 +64,8 @@ def _attribute_docs(cls: type) -> dict[str, str]:
     return out
 
 
-def _strip_optional(tp: Any) -> Any:
-    if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if len(args) == 1:
-            return args[0]
-    return tp
-
-
-def _model_of(tp: Any) -> type[BaseModel] | None:
-    tp = _strip_optional(tp)
-    if inspect.isclass(tp) and issubclass(tp, BaseModel):
-        return tp
-    return None
-
-
-def _list_item(tp: Any) -> Any:
-    tp = _strip_optional(tp)
-    if typing.get_origin(tp) is list:
-        return typing.get_args(tp)[0]
-    return None
-
-
 def _type_name(tp: Any) -> str:
-    tp = _strip_optional(tp)
+    tp = strip_optional(tp)
     origin = typing.get_origin(tp)
     if origin is Literal:
         return "string"
@@ -99,7 +78,7 @@ def _type_name(tp: Any) -> str:
     names = {bool: "boolean", int: "integer", float: "number", str: "string"}
     if tp in names:
         return names[tp]
-    if _model_of(tp) is not None:
+    if model_of(tp) is not None:
         return "table"
     return getattr(tp, "__name__", str(tp))
 
@@ -123,7 +102,7 @@ def _bounds(meta: list[Any]) -> str:
 
 
 def _allowed(field: FieldInfo) -> str:
-    tp = _strip_optional(field.annotation)
+    tp = strip_optional(field.annotation)
     if typing.get_origin(tp) is Literal:
         return ", ".join(f'"{a}"' for a in typing.get_args(tp))
     meta = list(field.metadata)
@@ -145,24 +124,12 @@ def _default(field: FieldInfo) -> str:
     return _num(value) if isinstance(value, float) else str(value)
 
 
-def _walk(cls: type[BaseModel], prefix: str) -> list[KeyInfo]:
-    docs = _attribute_docs(cls)
-    out: list[KeyInfo] = []
-    for name, field in cls.model_fields.items():
-        key = f"{prefix}{name}"
-        sub = _model_of(field.annotation)
-        item = _list_item(field.annotation)
-        if sub is not None:
-            out += _walk(sub, f"{key}.")
-            continue
-        if item is not None and _model_of(item) is not None:
-            out.append(KeyInfo(key, "list of tables", _default(field), "",
-                               docs.get(name, "")))
-            out += _walk(_model_of(item), f"{key}[].")
-            continue
-        out.append(KeyInfo(key, _type_name(field.annotation), _default(field),
-                           _allowed(field), docs.get(name, "")))
-    return out
+def _info(k: SchemaKey, docs: dict[type, dict[str, str]]) -> KeyInfo:
+    meaning = docs.setdefault(k.owner, _attribute_docs(k.owner)).get(k.name, "")
+    if k.table_list:
+        return KeyInfo(k.key, "list of tables", _default(k.field), "", meaning)
+    return KeyInfo(k.key, _type_name(k.field.annotation), _default(k.field),
+                   _allowed(k.field), meaning)
 
 
 def key_reference() -> list[KeyInfo]:
@@ -171,12 +138,13 @@ def key_reference() -> list[KeyInfo]:
     Returns:
         One entry per key.
     """
-    return _walk(Scenario, "")
+    docs: dict[type, dict[str, str]] = {}
+    return [_info(k, docs) for k in walk(Scenario)]
 
 
 def scenario_keys() -> list[str]:
     """Every dotted key, with ``[]`` for list items (for suggestions)."""
-    return [k.key for k in key_reference()]
+    return key_paths(Scenario)
 
 
 def key_reference_markdown() -> str:

@@ -16,7 +16,7 @@ import pandas as pd
 from sim.markets import SEGMENTS
 
 if TYPE_CHECKING:
-    from sim.model import TrustModel
+    from sim.model_view import ModelView as TrustModel
 
 BINS = 1000
 QUANTILES = (0.1, 0.5, 0.9)
