@@ -173,8 +173,9 @@ class ConsumerAgent(mesa.Agent):
 
     def __getattr__(self, name: str) -> Any:
         pop = self.__dict__.get("model") and self.model.population
-        if pop is not None and hasattr(pop, name):
-            return getattr(pop, name)[self.index]
+        column = getattr(pop, name, None) if pop is not None else None
+        if isinstance(column, np.ndarray):
+            return column[self.index].item()  # a Python number, as Mesa reporters expect
         raise AttributeError(name)
 
     @property
