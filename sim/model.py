@@ -131,6 +131,12 @@ def resolve_config(scenario: Scenario | str | Path | None, rng: Any,
     # local: reading scenario files sits beside, not below, the model
     from sim.scenario_io import load_scenario, with_overrides
 
+    if not isinstance(scenario, Scenario | str | Path | None):
+        raise TypeError(
+            "TrustModel(scenario=...) takes a sim.Scenario, a scenario file or a built-in "
+            f"scenario's name, not {type(scenario).__name__}; set parameters as keywords "
+            "(strategy__transparency=0.8) and the seed with rng="
+        )
     base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario or "baseline")
     overrides = {param_key(k): v.item() if isinstance(v, np.generic) else v
                  for k, v in params.items()}

@@ -155,10 +155,14 @@ class WeeklyRecorder(DataCollector):
     def collect(self, model: TrustModel) -> None:
         """Record this week's row, then the extra and agent reporters.
 
+        Does nothing before the first week (there is no row yet: the table's
+        first row is the state after week 0) or a second time in one week.
+
         Args:
             model: The model, after its week's step (its ``tally`` is read).
         """
-        if self._collection_steps and self._collection_steps[-1] == model.time:
+        if not model.tally or (self._collection_steps
+                               and self._collection_steps[-1] == model.time):
             return
         self.record(model, **model.tally)
         super().collect(model)

@@ -614,7 +614,7 @@ def rebuild_network(scenario: Scenario) -> sp.csr_array:
     """
     from sim.model import TrustModel
 
-    model = TrustModel(scenario)
+    model = TrustModel(scenario, rng=scenario.run.seed)
     model.setup()
     return model.adjacency
 

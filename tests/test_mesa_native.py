@@ -122,6 +122,8 @@ def test_scenario_as_object_path_or_name():
     assert sim.TrustModel(path).config == sim.TrustModel("data_breach").config
     with pytest.raises(sim.ScenarioError, match=r"file not found; built-in scenarios: .*baseline"):
         sim.TrustModel("no_such_scenario")
+    with pytest.raises(TypeError, match=r"takes a sim\.Scenario.*not Scenario"):
+        sim.TrustModel(mesa.experimental.scenarios.Scenario(rng=1))
 
 
 @pytest.mark.parametrize(("params", "message"), [
@@ -169,8 +171,9 @@ def test_step_after_the_end_is_a_no_op():
     np.testing.assert_array_equal(model.population.trust, state)
 
 
-def test_a_second_collect_in_the_same_week_is_ignored():
+def test_collect_before_the_first_week_or_twice_in_a_week_is_ignored():
     model = sim.TrustModel(small(run__weeks=3))
+    model.datacollector.collect(model)  # Mesa habit: collect in __init__; no row yet
     model.step()
     model.datacollector.collect(model)
     assert len(model.datacollector.get_model_vars_dataframe()) == 1
