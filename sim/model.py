@@ -1,8 +1,10 @@
 """The consumer-trust model: a Mesa model whose state is arrays.
 
-:class:`TrustModel` subclasses :class:`mesa.Model`: it is seeded with
-``rng=``, advances one week per :meth:`~TrustModel.step`, and records weekly
-metrics. Each step is a few vectorised passes, one per mechanism, in the order
+:class:`TrustModel` subclasses :class:`mesa.Model` so that Mesa's own tools
+drive it (``docs/mesa.md``): it takes a scenario, scenario keys as keyword
+parameters and a seed as ``rng=``, advances one week on Mesa's clock per
+:meth:`~TrustModel.step`, and collects weekly metrics in its
+``datacollector``. Each step is a few vectorised passes, one per mechanism, in the order
 of ``docs/model.md``:
 
 0. escalation (which level) and consent,
@@ -17,6 +19,10 @@ of ``docs/model.md``:
 Consumers are rows of :class:`~sim.population.Population`; Mesa agents
 (:class:`ConsumerAgent`) are thin views created on request for small
 populations only.
+
+Over 500 lines, on purpose: the step wires every mechanism in one place, to be
+read top to bottom beside ``docs/model.md``, and the keyword parameters and
+seed handling (:func:`resolve_config`) are the model's public signature.
 """
 
 from __future__ import annotations
@@ -128,7 +134,7 @@ def resolve_config(scenario: Scenario | str | Path | None, rng: Any,
         ScenarioError: For a bad key or value, a missing file, or two different
             seeds (``rng`` and ``run__seed``).
     """
-    # local: reading scenario files sits beside, not below, the model
+    # local, not at the top: model.py imports only the layers below it at module level
     from sim.scenario_io import load_scenario, with_overrides
 
     if not isinstance(scenario, Scenario | str | Path | None):
