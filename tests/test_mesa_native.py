@@ -218,3 +218,15 @@ def test_mesa_md_code_blocks_run_as_written():
         exec(compile(block, str(DOC), "exec"), namespace)  # our own docs, run as a reader would
     assert len(namespace["rows"]) == 4
     assert namespace["res"].weekly.equals(namespace["weekly"])
+
+
+def test_batch_run_gives_agent_rows_with_agent_reporters():
+    rows = mesa.batch_run(sim.TrustModel, parameters={
+        "size": 150, "weeks": 3, "agent_reporters": [{"trust": "trust"}]},
+        rng=[2], number_processes=1, data_collection_period=-1, display_progress=False)
+    assert len(rows) == 150 and {r["AgentID"] for r in rows} == set(range(1, 151))
+    model = sim.TrustModel(size=150, weeks=3, rng=2, agent_reporters={"trust": "trust"})
+    model.run_model()
+    by_id = {a.unique_id: a.trust for a in model.agents}
+    assert all(r["trust"] == by_id[r["AgentID"]] for r in rows)
+    assert all(r["Step"] == 3.0 and r["retention"] == rows[0]["retention"] for r in rows)
