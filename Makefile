@@ -11,7 +11,7 @@ FIND_PY = for c in $(PYTHON) python3.12 python3.13 python3.14 python3 python; do
 	  $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null && { echo $$p; exit 0; }; \
 	done; exit 1
 
-.PHONY: run test test-fast lint bench notebooks clean
+.PHONY: run test test-fast lint bench golden notebooks clean
 
 $(STAMP): pyproject.toml
 	@base=$$($(FIND_PY)) || { echo "error: trustsim needs Python 3.12 or newer and none was found." >&2; \
@@ -38,6 +38,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)  ## speed and memory figures (reported, not asserted)
 	$(PY) benchmarks/run_all.py
+
+golden: $(STAMP)  ## rewrite tests/golden/ on purpose (a behaviour change; say why in the commit)
+	$(PY) -m tests.golden.regenerate
 
 notebooks: $(STAMP)  ## open JupyterLab on the notebooks folder
 	$(VENV)/bin/jupyter lab notebooks

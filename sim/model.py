@@ -1,8 +1,10 @@
 """The consumer-trust model: a Mesa model whose state is arrays.
 
-:class:`TrustModel` subclasses :class:`mesa.Model`: it is seeded with
-``rng=``, advances one week per :meth:`~TrustModel.step`, and records weekly
-metrics. Each step is a few vectorised passes, one per mechanism, in the order
+:class:`TrustModel` subclasses :class:`mesa.Model` so that Mesa's own tools
+drive it (``docs/mesa.md``): it takes a scenario, scenario keys as keyword
+parameters and a seed as ``rng=``, advances one week on Mesa's clock per
+:meth:`~TrustModel.step`, and collects weekly metrics in its
+``datacollector``. Each step is a few vectorised passes, one per mechanism, in the order
 of ``docs/model.md``:
 
 0. escalation (which level) and consent,
@@ -17,10 +19,17 @@ of ``docs/model.md``:
 Consumers are rows of :class:`~sim.population.Population`; Mesa agents
 (:class:`ConsumerAgent`) are thin views created on request for small
 populations only.
+
+Over 500 lines, on purpose: the step wires every mechanism in one place, to be
+read top to bottom beside ``docs/model.md``, and the keyword parameters and
+seed handling (:func:`resolve_config`) are the model's public signature.
 """
 
 from __future__ import annotations
 
+import difflib
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import mesa
@@ -29,6 +38,7 @@ import scipy.sparse as sp
 
 from sim import network as netmod
 from sim.config import Scenario
+from sim.errors import ScenarioError
 from sim.markets import SEGMENTS, FittedMarket, fit_market
 from sim.mechanisms import churn as ch
 from sim.mechanisms import consent as cs
@@ -50,6 +60,117 @@ CUTOFF_CACHE = 2
 between two neighbouring levels; more would cost 4 bytes per consumer each)."""
 
 
+PARAMS_SOURCE = "TrustModel parameters"
+"""What errors name as the origin of a bad ``TrustModel(**params)`` value."""
+
+
+@lru_cache(maxsize=1)
+def _keys_by_leaf() -> dict[str, list[str]]:
+    """Dotted scenario keys by their last part (items of lists left out)."""
+    from sim.keyref import scenario_keys  # local: keyref is a schema tool, read once
+
+    out: dict[str, list[str]] = {}
+    for key in scenario_keys():
+        if "[]" not in key:
+            out.setdefault(key.rsplit(".", 1)[-1], []).append(key)
+    return out
+
+
+def param_key(name: str) -> str:
+    """The dotted scenario key a ``TrustModel`` keyword names.
+
+    Args:
+        name: ``strategy__transparency`` (a double underscore for each dot) or
+            a leaf name unique among the scenario keys (``transparency``).
+
+    Returns:
+        The dotted key (``"strategy.transparency"``). Dotted keys are returned
+        as given: validating the scenario reports an unknown one, with the
+        closest keys.
+
+    Raises:
+        ScenarioError: For a leaf name that is no key's, or several keys'.
+
+    Example:
+        >>> param_key("transparency"), param_key("network__mean_degree")
+        ('strategy.transparency', 'network.mean_degree')
+    """
+    if "__" in name:
+        return name.replace("__", ".")
+    leaves = _keys_by_leaf()
+    keys = leaves.get(name, [])
+    if len(keys) == 1:
+        return keys[0]
+    if keys:
+        spelled = ", ".join(k.replace(".", "__") for k in keys)
+        raise ScenarioError.one(
+            name, f"names several scenario keys; give one in full: {spelled}", None,
+            PARAMS_SOURCE,
+        )
+    near = difflib.get_close_matches(name, list(leaves), n=3, cutoff=0.6)
+    hint = ", ".join(f"{k!r} ({leaves[k][0].replace('.', '__')})" for k in near
+                     if len(leaves[k]) == 1)
+    raise ScenarioError.one(
+        name, f"not a scenario key{'; did you mean ' + hint + '?' if hint else ''} "
+        "(dotted keys take __ for each dot, as strategy__transparency=0.8, list items "
+        "their index, as incidents__events__0__week=5; every key: docs/scenario_keys.md)",
+        None, PARAMS_SOURCE,
+    )
+
+
+def resolve_config(scenario: Scenario | str | Path | None, rng: Any,
+                   params: dict[str, Any]) -> Scenario:
+    """The scenario a :class:`TrustModel` runs: its parameters and seed applied.
+
+    Args:
+        scenario: A Scenario, a scenario file or built-in name, or None (``baseline``).
+        rng: As for :class:`TrustModel`.
+        params: Keyword overrides, as for :class:`TrustModel`.
+
+    Returns:
+        The validated scenario, ``run.seed`` set.
+
+    Raises:
+        ScenarioError: For a bad key or value, a missing file, or two different
+            seeds (``rng`` and ``run__seed``).
+    """
+    # local, not at the top: model.py imports only the layers below it at module level
+    from sim.scenario_io import load_scenario, with_overrides
+
+    if not isinstance(scenario, Scenario | str | Path | None):
+        raise TypeError(
+            "TrustModel(scenario=...) takes a sim.Scenario, a scenario file or a built-in "
+            f"scenario's name, not {type(scenario).__name__}; set parameters as keywords "
+            "(strategy__transparency=0.8) and the seed with rng="
+        )
+    base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario or "baseline")
+    overrides = {param_key(k): v.item() if isinstance(v, np.generic) else v
+                 for k, v in params.items()}
+    seed = _seed_from(rng)
+    if seed is not None and overrides.get("run.seed", seed) != seed:
+        raise ScenarioError.one("run.seed", f"given twice: rng={seed} and run.seed="
+                                f"{overrides['run.seed']}; give one", None, PARAMS_SOURCE)
+    if seed is None and "run.seed" not in overrides and "seed" not in base.run.model_fields_set:
+        seed = _seed_from(np.random.SeedSequence())  # Mesa's rng=None: fresh, recorded
+    if seed is not None and seed != base.run.seed:
+        overrides["run.seed"] = seed
+    if not overrides:
+        return base
+    try:
+        return with_overrides(base, overrides)
+    except ScenarioError as err:
+        raise err.blaming(overrides, PARAMS_SOURCE) from None
+
+
+def _seed_from(rng: Any) -> int | None:
+    """An int seed from Mesa's ``rng`` argument: itself if an int, else drawn from it."""
+    if rng is None:
+        return None
+    if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
+        return int(rng)
+    return int(np.random.default_rng(rng).integers(2**63 - 1))
+
+
 class ConsumerAgent(mesa.Agent):
     """A thin Mesa view of one consumer: every attribute reads the model's arrays.
 
@@ -64,8 +185,9 @@ class ConsumerAgent(mesa.Agent):
 
     def __getattr__(self, name: str) -> Any:
         pop = self.__dict__.get("model") and self.model.population
-        if pop is not None and hasattr(pop, name):
-            return getattr(pop, name)[self.index]
+        column = getattr(pop, name, None) if pop is not None else None
+        if isinstance(column, np.ndarray):
+            return column[self.index].item()  # a Python number, as Mesa reporters expect
         raise AttributeError(name)
 
     @property
@@ -83,36 +205,98 @@ class ConsumerAgent(mesa.Agent):
 class TrustModel(mesa.Model):
     """Agent-based model of consumer trust under personalised marketing.
 
-    The constructor only stores the scenario and seeds; :meth:`setup` (called
-    by the first :meth:`step`) fits the market, samples the population and
-    builds the network.
+    A Mesa model that Mesa's own tools drive: ``mesa.batch_run(TrustModel,
+    parameters={"strategy__transparency": [0.0, 0.8]}, rng=[1, 2])`` runs it,
+    ``model.datacollector`` is a :class:`mesa.DataCollector` whose
+    model-variables table is the weekly table of :func:`sim.run`, and each
+    :meth:`step` is one week on Mesa's clock (``model.steps``, ``model.time``).
+
+    The constructor only resolves the scenario and the seed; :meth:`setup`
+    (called by the first :meth:`step`) fits the market, samples the population
+    and builds the network.
+
+    Randomness: the seed is the scenario's ``run.seed``. Every draw of the
+    simulation comes from :class:`sim.rng.Streams`, one generator per
+    (seed, replicate, mechanism, week), so two strategies run with the same seed
+    share every draw (common random numbers) and their difference is the
+    strategy's effect, not noise; one sequential generator would not give that,
+    since any extra draw would shift all later ones. ``model.rng`` and
+    ``model.random`` (Mesa's) are seeded from the same seed and left for user
+    extensions; the built-in mechanisms never draw from them.
 
     Args:
-        config: The validated scenario.
+        scenario: A :class:`~sim.config.Scenario`, the path of a scenario file,
+            the name of a built-in scenario (``"data_breach"``), or None for the
+            built-in ``baseline``.
+        rng: Seed of the run: an int sets ``run.seed``. Any other seed-like
+            value (a ``numpy`` Generator, SeedSequence, list of ints) draws an
+            int seed from it. None keeps the scenario's ``run.seed`` if the
+            scenario sets one (every built-in scenario does) and otherwise draws
+            one from fresh entropy. A drawn seed is written into
+            ``model.config.run.seed`` (and the data collector's table
+            ``attrs``), so ``sim.run(model.config)`` reproduces the run.
         network: Optional adjacency to use instead of building one: a scipy
             sparse matrix or a networkx graph with ``population.size`` nodes.
+        model_reporters: Extra Mesa model reporters, added as columns after the
+            weekly metrics.
+        agent_reporters: Mesa agent reporters, collected every week over the
+            :class:`ConsumerAgent` views (so only up to :data:`AGENT_VIEW_LIMIT`
+            consumers; keep to a few thousand, as each costs a Python call per
+            consumer per week).
+        **params: Scenario keys to override, dotted with a double underscore
+            (``strategy__transparency=0.8``, ``incidents__events__0__week=5``)
+            or by a leaf name that is unique among the keys (``transparency=0.8``).
+
+    Raises:
+        ScenarioError: For an unknown or ambiguous key (with the closest keys),
+            an invalid value, or a missing scenario file.
 
     Attributes:
-        config: The scenario.
+        config: The trustsim scenario of the run, seed included. (``scenario``
+            is Mesa's own: a :class:`mesa.experimental.scenarios.Scenario` holding
+            the same seed as ``rng``.)
         streams: Per-mechanism random streams.
-        week: Number of weeks simulated so far.
+        datacollector: The weekly metrics (a :class:`~sim.recorder.WeeklyRecorder`,
+            which is a :class:`mesa.DataCollector`).
+        tally: This week's counts (level, reached, crossed, ...), which the data
+            collector records.
         population: Consumer arrays (after :meth:`setup`).
         adjacency: Symmetric CSR adjacency (after :meth:`setup`).
         market: The fitted market (after :meth:`setup`).
-        recorder: Weekly metrics.
     """
 
-    def __init__(self, config: Scenario, network: Any = None) -> None:
-        super().__init__(rng=config.run.seed)
-        self.config = config
-        self.streams = Streams(config.run.seed, config.run.replicate)
-        self.week = 0
+    def __init__(
+        self,
+        scenario: Scenario | str | Path | None = None,
+        *,
+        rng: Any = None,
+        network: Any = None,
+        model_reporters: dict[str, Any] | None = None,
+        agent_reporters: dict[str, Any] | None = None,
+        **params: Any,
+    ) -> None:
+        self.config = resolve_config(scenario, rng, params)
+        super().__init__(rng=self.config.run.seed)
+        self.streams = Streams(self.config.run.seed, self.config.run.replicate)
         self._network_in = network
         self.population: Population | None = None
         self.adjacency: sp.csr_array | None = None
         self.market: FittedMarket | None = None
-        self.recorder = WeeklyRecorder()
+        self.tally: dict[str, Any] = {}
+        self.datacollector = WeeklyRecorder(model_reporters, agent_reporters)
+        self.datacollector.meta = {"scenario": self.config.name, "seed": self.config.run.seed,
+                                   "replicate": self.config.run.replicate}
         self.running = True
+
+    @property
+    def week(self) -> int:
+        """Weeks simulated so far: Mesa's ``steps`` (read-only)."""
+        return self.steps
+
+    @property
+    def recorder(self) -> WeeklyRecorder:
+        """The weekly metrics: the same object as ``datacollector``."""
+        return self.datacollector
 
     # -- set-up ---------------------------------------------------------------
     def setup(self) -> None:
@@ -146,6 +330,8 @@ class TrustModel(mesa.Model):
         self._cutoffs: dict[int, np.ndarray] = {}
         # who left in which week (recent weeks only): the contagion's input
         self._leavers = {SEED_CHURN_WEEK: np.flatnonzero(~self.population.customer)}
+        if self.datacollector.agent_reporters:
+            self.agent_views()
 
     def _build_network(self) -> sp.csr_array:
         n = self.config.population.size
@@ -165,8 +351,8 @@ class TrustModel(mesa.Model):
         )
 
     # -- one week -------------------------------------------------------------
-    def brand_level(self) -> int:
-        """The campaign's ladder level this week."""
+    def brand_level(self, week: int) -> int:
+        """The campaign's ladder level in ``week`` (0 is the first week)."""
         st = self.config.strategy
         e = st.escalation
         idx = st.level_index
@@ -174,10 +360,10 @@ class TrustModel(mesa.Model):
             return idx(e.level, "strategy.escalation.level")
         if e.mode == "schedule":
             steps = [(s.week, idx(s.level, "strategy.escalation.schedule")) for s in e.schedule]
-            return esc.schedule_level(self.week, steps, default=0)
+            return esc.schedule_level(week, steps, default=0)
         if e.mode == "ramp":
             return esc.ramp_level(
-                self.week,
+                week,
                 idx(e.start, "strategy.escalation.start"),
                 idx(e.end, "strategy.escalation.end"),
                 e.over_weeks,
@@ -213,19 +399,34 @@ class TrustModel(mesa.Model):
         self._cutoffs[level] = cut  # (re)inserted last: most recently used
         return self._eff, cut
 
+    def _wrapped_step(self) -> None:
+        """Mesa's ``step()``: advance the clock one week, unless the run has ended.
+
+        Mesa replaces ``model.step`` by this method (which advances ``time`` and
+        ``steps`` and then calls :meth:`step`); after the last week
+        (``running`` is False) it does nothing, so the clock stops at ``run.weeks``.
+        """
+        if self.running:
+            super()._wrapped_step()
+
     def step(self) -> None:
-        """Simulate one week."""
+        """Simulate one week (Mesa has already counted it in ``steps``).
+
+        Does nothing once the run has ended (``running`` is False).
+        """
+        if not self.running:
+            return
         self.setup()
         c = self.config
         p = self.population
         adj = self.adjacency
         n = p.n
-        t = self.week
+        t = self.steps - 1  # the week being simulated, from 0
         st = c.strategy
         S = self.streams
 
         # 0. escalation and consent
-        level = self.brand_level()
+        level = self.brand_level(t)
         if st.consent.design == "specific" and t == 0:
             u = S.uniform("consent", t, n)
             p.opted_in = p.customer & cs.opt_in(
@@ -318,11 +519,12 @@ class TrustModel(mesa.Model):
 
         # 7. record, then let the adaptive policy react
         customers = int(np.count_nonzero(p.customer))
-        self.recorder.record(
-            self, level=level, reached=n_reached, crossed=n_crossed,
-            complaints=complaints, posts=posts, recommendations=recommendations,
-            churned=churned_now, purchases=purchases, revenue=revenue,
-        )
+        self.tally = {
+            "week": t, "level": level, "reached": n_reached, "crossed": n_crossed,
+            "complaints": complaints, "posts": posts, "recommendations": recommendations,
+            "churned": churned_now, "purchases": purchases, "revenue": revenue,
+        }
+        self.datacollector.collect(self)
         if st.escalation.mode == "adaptive":
             e = st.escalation
             rate = 1000.0 * complaints / max(customers, 1)
@@ -331,8 +533,7 @@ class TrustModel(mesa.Model):
                 max_level=st.level_index(e.max_level, "strategy.escalation.max_level"),
                 complaint_limit=e.complaint_limit, step_every=e.step_every, cooldown=e.cooldown,
             )
-        self.week += 1
-        if self.week >= c.run.weeks:
+        if t + 1 >= c.run.weeks:
             self.running = False
 
     def _incidents_step(self, t: int, n: int) -> np.ndarray | None:

@@ -7,7 +7,7 @@ instead of importing the model, keeping the import graph free of cycles.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from sim.config import Scenario
 from sim.population import Population
@@ -19,10 +19,12 @@ class ModelView(Protocol):
     Attributes:
         population: The consumers' state.
         config: The run's scenario.
-        week: The week just simulated.
+        tally: This week's counts (level, reached, crossed, ...).
+        time: Mesa's clock: the weeks simulated so far.
     """
 
     population: Population
     config: Scenario
-    week: int
+    tally: dict[str, Any]
+    time: float
     _initial_customers: int

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from mesa import DataCollector
 
 from sim.markets import SEGMENTS
 
@@ -102,17 +103,85 @@ def segment_trust_stats(
     return means, qs
 
 
-class WeeklyRecorder:
-    """Collects one row of metrics per simulated week."""
+class WeeklyRecorder(DataCollector):
+    """The weekly metrics: a :class:`mesa.DataCollector` backed by columns.
 
-    def __init__(self) -> None:
+    :meth:`collect` appends one row of the built-in weekly metrics per week
+    (from the model's ``tally`` and arrays, in O(n) vectorised passes), then
+    whatever extra Mesa reporters were given. ``model_vars`` is the built-in
+    columns followed by the extra ones, so ``get_model_vars_dataframe()`` is
+    the weekly table of :func:`sim.run`, and ``mesa.batch_run`` reads it as it
+    reads any DataCollector. A model collects once per week: a second
+    ``collect`` in the same week is ignored.
+
+    Args:
+        model_reporters: Extra model reporters, as for :class:`mesa.DataCollector`.
+        agent_reporters: Agent reporters, read over the model's agents (for
+            :class:`~sim.model.TrustModel`, the consumer views).
+        agenttype_reporters: Agent-type reporters.
+        tables: Tables, as for :class:`mesa.DataCollector`.
+
+    Attributes:
+        columns: The built-in metrics, one list per column.
+        attrs: Provenance (scenario, seed, replicate) put on the table's ``attrs``.
+    """
+
+    def __init__(
+        self,
+        model_reporters: dict[str, Any] | None = None,
+        agent_reporters: dict[str, Any] | None = None,
+        agenttype_reporters: dict[type, dict[str, Any]] | None = None,
+        tables: dict[str, list[str]] | None = None,
+    ) -> None:
         self.columns: dict[str, list[Any]] = defaultdict(list)
+        self.attrs: dict[str, Any] = {}
+        self._extra: dict[str, list[Any]] = {}
         self._segments: SegmentIndex | None = None
+        super().__init__(model_reporters, agent_reporters, agenttype_reporters, tables)
+
+    @property
+    def model_vars(self) -> dict[str, list[Any]]:
+        """Every model-level column: the built-in metrics, then the extra reporters'."""
+        return {**self.columns, **self._extra}
+
+    @model_vars.setter
+    def model_vars(self, value: dict[str, list[Any]]) -> None:
+        self._extra = value  # DataCollector.__init__ starts it empty
+
+    def _new_model_reporter(self, name: str, reporter: Any) -> None:
+        self.model_reporters[name] = reporter
+        self._extra[name] = []
+
+    def collect(self, model: TrustModel) -> None:
+        """Record this week's row, then the extra and agent reporters.
+
+        Does nothing before the first week (there is no row yet: the table's
+        first row is the state after week 0) or a second time in one week.
+
+        Args:
+            model: The model, after its week's step (its ``tally`` is read).
+        """
+        if not model.tally or (self._collection_steps
+                               and self._collection_steps[-1] == model.time):
+            return
+        self.record(model, **model.tally)
+        super().collect(model)
+        if not self.model_reporters:  # Mesa counts collections only with its reporters
+            self._collection_steps.append(model.time)
+
+    def get_model_vars_dataframe(self) -> pd.DataFrame:
+        """The weekly table, one row per week in week order (with extra columns)."""
+        df = pd.DataFrame(self.model_vars)
+        df.attrs.update(self.attrs)
+        return df
+
+    frame = get_model_vars_dataframe
 
     def record(
         self,
         model: TrustModel,
         *,
+        week: int,
         level: int,
         reached: int,
         crossed: int,
@@ -123,10 +192,11 @@ class WeeklyRecorder:
         purchases: int,
         revenue: float,
     ) -> None:
-        """Append this week's row.
+        """Append one row of the built-in metrics.
 
         Args:
             model: The model (its population is read).
+            week: The week simulated (from 0).
             level: The campaign's ladder level.
             reached: Customers reached.
             crossed: Exposures that crossed the line.
@@ -142,8 +212,11 @@ class WeeklyRecorder:
         customers = int(np.count_nonzero(p.customer))
         if self._segments is None:
             self._segments = SegmentIndex(p.segment)
+            run = model.config.run
+            self.attrs = {"scenario": model.config.name, "seed": run.seed,
+                          "replicate": run.replicate}
         col = self.columns
-        col["week"].append(model.week)
+        col["week"].append(week)
         col["level"].append(level)
         col["level_name"].append(model.config.strategy.ladder[level].name)
         col["customers"].append(customers)
@@ -171,7 +244,3 @@ class WeeklyRecorder:
         col["revenue"].append(revenue)
         so_far = col["revenue_cumulative"][-1] if col["revenue_cumulative"] else 0.0
         col["revenue_cumulative"].append(so_far + revenue)
-
-    def frame(self) -> pd.DataFrame:
-        """The weekly table, one row per week in week order."""
-        return pd.DataFrame(dict(self.columns))

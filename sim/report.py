@@ -335,6 +335,6 @@ def rebuild_network(scenario: Scenario) -> sp.csr_array:
     Returns:
         The adjacency the run used.
     """
-    model = TrustModel(scenario)
+    model = TrustModel(scenario, rng=scenario.run.seed)
     model.setup()
     return model.adjacency

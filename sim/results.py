@@ -127,14 +127,14 @@ def run(
         >>> res = sim.run(sim.load_scenario("scenarios/baseline.toml"))
         >>> res.summary["retention"]  # doctest: +SKIP
     """
-    model = TrustModel(scenario, network=network)
+    model = TrustModel(scenario, rng=scenario.run.seed, network=network)
     model.setup()
     weeks = scenario.run.weeks
     while model.running:
         model.step()
         if progress is not None:
             progress(model.week, weeks)
-    weekly = model.recorder.frame()
+    weekly = model.datacollector.get_model_vars_dataframe()
     meta = {
         "scenario": scenario.name,
         "seed": scenario.run.seed,
