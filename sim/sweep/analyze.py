@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.files import write_json, write_with
+from sim.plotting import save_figure
 from sim.sweep import store
 from sim.sweep.analysis import (
     INDEX_METHODS,
@@ -28,7 +29,7 @@ from sim.sweep.analysis import (
     sobol_indices,
 )
 from sim.sweep.errors import SweepError
-from sim.sweep.figures import draw_all
+from sim.sweep.figures import figures_of
 
 ANALYSIS = "analysis"
 """Sub-folder of a sweep folder that the analysis writes."""
@@ -106,7 +107,8 @@ def analyze_sweep(
     files.append(write_json(folder / "analysis.json", meta))
     result = Analysis(sweep, points, indices, method, files)
     if figures:
-        files += draw_all(result, folder / "figures", formats)
+        for stem, fig in figures_of(result):
+            files += save_figure(fig, folder / "figures", stem, formats)
     return result
 
 

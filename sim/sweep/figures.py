@@ -1,8 +1,8 @@
 """Figures of a sweep: sensitivity-index bars, lever heatmaps, the escalation curve.
 
 Built with matplotlib's object-oriented API (no ``pyplot``, no global
-backend or state); :func:`sim.report.save_figure` writes PNG and SVG
-atomically.
+backend or state). Nothing here writes a file: :func:`figures_of` yields the
+figures and :func:`sim.sweep.analyze.analyze_sweep` saves them.
 
 * ``<method>_<kpi>``: one bar chart per KPI: Sobol S1 and ST, Morris mu* and
   sigma, or LHS RBD-FAST S1, with their confidence intervals; factors are
@@ -20,8 +20,7 @@ Layer: figures (pure drawing of a computed Analysis); in sim.sweep: store | figu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,7 +28,7 @@ from matplotlib import ticker
 from matplotlib.figure import Figure
 
 from sim.kpis import axis_label
-from sim.plotting import compact_number, save_figure
+from sim.plotting import compact_number
 from sim.sweep.analysis import Analysis
 
 ESCALATION_KEY = "strategy.escalation.level"
@@ -294,22 +293,19 @@ def fig_escalation_curve(an: Analysis, kpi: str = "revenue_cumulative") -> Figur
 # --------------------------------------------------------------------------- all
 
 
-def draw_all(an: Analysis, folder: str | Path, formats: Sequence[str] = ("png", "svg")
-             ) -> list[Path]:
-    """Draw every figure that fits the sweep's design and save them.
+def figures_of(an: Analysis) -> Iterator[tuple[str, Figure]]:
+    """Draw every figure that fits the sweep's design, one at a time.
 
     Args:
         an: The analysis.
-        folder: Output folder (created if missing).
-        formats: File formats.
 
-    Returns:
-        The written files.
+    Yields:
+        ``(stem, figure)``: the file name without suffix, and the figure
+        (:func:`sim.sweep.analyze.analyze_sweep` saves them).
     """
-    out: list[Path] = []
     if an.indices is not None:
         for kpi in an.indices["kpi"].unique():
-            out += save_figure(fig_indices(an, kpi), folder, f"{an.method}_{kpi}", formats)
+            yield f"{an.method}_{kpi}", fig_indices(an, kpi)
     axes = _grid_axes(an)
     if axes is not None:
         cols = set(an.sweep.results.columns)
@@ -317,13 +313,11 @@ def draw_all(an: Analysis, folder: str | Path, formats: Sequence[str] = ("png", 
             k for k in an.sweep.spec.kpis if k in cols][:3]
         if kpis:
             x, y = axes
-            out += save_figure(fig_heatmaps(an, x, y, kpis), folder, f"heatmap_{x}_{y}",
-                               formats)
+            yield f"heatmap_{x}_{y}", fig_heatmaps(an, x, y, kpis)
     if "revenue_cumulative" in an.sweep.results.columns:
         fig = fig_escalation_curve(an)
         if fig is not None:
-            out += save_figure(fig, folder, "revenue_vs_escalation", formats)
-    return out
+            yield "revenue_vs_escalation", fig
 
 
-__all__ = ["draw_all", "fig_escalation_curve", "fig_heatmaps", "fig_indices"]
+__all__ = ["fig_escalation_curve", "fig_heatmaps", "fig_indices", "figures_of"]
