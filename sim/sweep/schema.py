@@ -104,8 +104,8 @@ class ModelTable(_Table):
             raise _rule('must be "trustsim" or "package.module:function"', value=ref)
         try:
             resolve_function(ref)
-        except (ImportError, AttributeError, TypeError) as exc:
-            raise _rule(f"cannot use it: {exc}", value=ref) from None
+        except Exception as exc:  # the module's own import errors too: one clear message
+            raise _rule(f"cannot use it: {type(exc).__name__}: {exc}", value=ref) from None
         return ref
 
 
