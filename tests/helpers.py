@@ -110,3 +110,26 @@ def star(leaves: int) -> sp.csr_array:
     rows = np.r_[np.zeros(leaves, np.int64), np.arange(1, n)]
     cols = np.r_[np.arange(1, n), np.zeros(leaves, np.int64)]
     return sp.coo_array((np.ones(2 * leaves, np.float32), (rows, cols)), shape=(n, n)).tocsr()
+
+
+def check_invariants(res: sim.RunResult) -> None:
+    """Assert the invariants of a finished run."""
+    w, c = res.weekly, res.consumers
+    n = res.summary["consumers"]
+    assert c["trust"].between(0, 1).all() and c["initial_trust"].between(0, 1).all()
+    trust_cols = [col for col in w if col.startswith("trust_") or col.startswith("mean_trust")]
+    vals = w[trust_cols].to_numpy(float)
+    assert np.all((vals[~np.isnan(vals)] >= 0) & (vals[~np.isnan(vals)] <= 1))
+    # counts conserved: customers + everyone who left = population, every week
+    assert (w["customers"] + w["churned_cumulative"] == n).all()
+    assert (w["customers"].diff().fillna(0) <= 0).all(), "no one comes back"
+    assert (w["churned"] == -w["customers"].diff().fillna(w["churned"].iloc[0] * -1)).all()
+    assert (w["crossed"] <= w["reached"]).all()
+    assert (w["reached"] <= w["customers"] + w["churned"]).all()
+    assert (w["complaints"] <= w["crossed"]).all()
+    assert (w["public_posts"] <= w["complaints"]).all()
+    assert w["revenue_cumulative"].is_monotonic_increasing
+    assert w["week"].tolist() == list(range(len(w)))
+    churned = c["churn_week"].notna()
+    assert (churned == ~c["customer"]).all()
+    assert int(churned.sum()) == int(w["churned_cumulative"].iloc[-1])
