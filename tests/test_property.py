@@ -122,6 +122,8 @@ def valid_overrides(draw: st.DrawFn) -> dict[str, Any]:
     size = ov["population.size"]
     if ov.get("network.kind", "watts_strogatz") != "none":  # fewer friends than consumers
         ov["network.mean_degree"] = min(ov.get("network.mean_degree", 10.0), size - 1)
+    if ov.get("network.kind") == "sbm":  # blocks of at least 15: room for 12 friends inside
+        ov["network.blocks"] = min(max(ov.get("network.blocks", 20), 2), size // 15)
     ov["churn.initial_churned"] = min(ov.get("churn.initial_churned", 0), size)
     tell = ov.get("wom.p_tell_negative", 0.2)  # public posters are among those who complain
     ov["wom.p_post_public"] = min(ov.get("wom.p_post_public", 0.1), tell)
