@@ -32,6 +32,7 @@ def in_tmp(tmp_path, monkeypatch):
     return tmp_path
 
 
+@pytest.mark.slow
 def test_run_writes_the_whole_folder_and_nothing_else(in_tmp, capsys):
     out = in_tmp / "out"
     assert main(["run", str(BASELINE), *SMALL, "--out", str(out)]) == 0
@@ -210,6 +211,7 @@ def test_validate_every_builtin_scenario(capsys):
     assert capsys.readouterr().out.count("ok   ") == len(files)
 
 
+@pytest.mark.slow
 def test_report_rebuilds_figures_and_summary(in_tmp, capsys):
     out = in_tmp / "r"
     assert main(["run", "data_breach", *SMALL, "--set", "incidents.events.0.week=5",
@@ -225,6 +227,7 @@ def test_report_rebuilds_figures_and_summary(in_tmp, capsys):
         assert (out / "figures" / f"{stem}.svg").is_file()
 
 
+@pytest.mark.slow
 def test_compare_command(in_tmp, capsys):
     out = in_tmp / "cmp"
     rc = main(["compare", "escalation_ramp", "transparent_brand", "-r", "2", *SMALL,
@@ -245,6 +248,7 @@ def test_compare_command(in_tmp, capsys):
                  "-q"]) == 1  # refuses the existing folder
 
 
+@pytest.mark.slow
 def test_console_script_exit_codes(tmp_path):
     exe = Path(sys.executable).with_name("trustsim")
     if not exe.is_file():

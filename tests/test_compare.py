@@ -191,6 +191,7 @@ def test_abnormal_churn_rejects_mismatched_runs_and_weeks():
         sim.abnormal_churn([1, 2], a, 0)
 
 
+@pytest.mark.slow
 def test_comparison_gives_abnormal_churn_per_replicate():
     base = sim.load_scenario(SCENARIOS / "baseline.toml",
                              overrides={"population.size": 3000, "run.weeks": 12})

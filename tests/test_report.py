@@ -80,6 +80,7 @@ def test_overlap_checker_catches_overlaps():
     assert any("outside" in p for p in problems)
 
 
+@pytest.mark.slow
 def test_run_figures_are_complete_and_readable(breach, adaptive):
     for res in (breach, adaptive):
         figs = report.run_figures(res.weekly, res.consumers, res.scenario, res.network)
@@ -159,6 +160,7 @@ def test_network_sample_small_and_edgeless():
     assert list(nodes) == list(range(10))
 
 
+@pytest.mark.slow
 def test_network_figure_for_a_tiny_population():
     sc = sim.load_scenario(SC / "baseline.toml", {"population.size": 60, "network.mean_degree": 4})
     res = sim.run(sc)
@@ -170,6 +172,7 @@ def test_network_figure_for_a_tiny_population():
     assert _text_problems(fig) == []
 
 
+@pytest.mark.slow
 def test_compare_figure_side_by_side():
     cmp = compare(SC / "escalation_ramp.toml", SC / "transparent_brand.toml", replicates=2,
                   overrides={"population.size": 1500, "run.weeks": 15})
@@ -186,6 +189,7 @@ def test_compare_figure_side_by_side():
     np.testing.assert_allclose(diff_axes[0].get_lines()[-1].get_ydata(), 100 * ret["diff"])
 
 
+@pytest.mark.slow
 def test_save_figure_writes_png_and_svg_atomically(tmp_path, breach):
     fig = report.fig_revenue(breach.weekly, breach.scenario)
     paths = report.save_figure(fig, tmp_path / "figs", "revenue")
@@ -200,6 +204,7 @@ def test_rebuilt_network_is_the_runs_network(breach):
     assert (rebuilt != breach.network).nnz == 0
 
 
+@pytest.mark.slow
 def test_report_does_not_touch_pyplot():
     code = "import sys, sim.report, sim.cli; print('matplotlib.pyplot' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

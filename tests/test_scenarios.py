@@ -125,6 +125,7 @@ def _run(name: str, **extra: object) -> sim.RunResult:
     return sim.run(sim.load_scenario(SC / f"{name}.toml", extra or None))
 
 
+@pytest.mark.slow
 def test_story_escalation_crosses_the_line_more_and_transparency_helps():
     base, ramp, transparent = _run("baseline"), _run("escalation_ramp"), _run("transparent_brand")
     assert ramp.weekly["level_name"].iloc[0] == "generic"

@@ -87,6 +87,7 @@ range = [0.0, 1.0]
     return p
 
 
+@pytest.mark.slow
 def test_ishigami_sobol_indices_through_the_sweep(tmp_path: Path) -> None:
     """The published indices of the Ishigami function (a = 7, b = 0.1)."""
     res = run_sweep(ishigami_spec(tmp_path, 1024), tmp_path / "out", workers=2, progress=False)
@@ -113,6 +114,7 @@ def test_morris_elementary_effects_of_a_linear_function(tmp_path: Path) -> None:
     np.testing.assert_allclose(idx["sigma"], [0.0, 0.0, 0.0], atol=1e-9)
 
 
+@pytest.mark.slow
 def test_lhs_rbd_fast_first_order_indices(tmp_path: Path) -> None:
     run_sweep(linear_spec(tmp_path, "lhs", 400), tmp_path / "out", workers=0, progress=False)
     an = analyze_sweep(tmp_path / "out", figures=False)
@@ -130,6 +132,7 @@ def test_indices_need_every_point(tmp_path: Path) -> None:
         analyze_sweep(tmp_path / "out")
 
 
+@pytest.mark.slow
 def test_grid_figures_and_point_table(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     spec = tmp_path / "grid.toml"
     spec.write_text(f"""

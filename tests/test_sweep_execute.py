@@ -169,6 +169,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory):
 # -- identical tables on every executor ---------------------------------------------------
 
 
+@pytest.mark.slow
 def test_reference_table_is_tidy(reference) -> None:
     res = reference.results
     assert len(res) == 12 and reference.complete
@@ -184,6 +185,7 @@ def test_reference_table_is_tidy(reference) -> None:
     assert weekly.groupby("run_id")["week"].apply(list).map(len).eq(6).all()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_local_workers_give_identical_tables(tmp_path: Path, reference, workers: int) -> None:
     res = run_sweep(sim_spec(tmp_path), tmp_path / "out", workers=workers, weekly=True,
@@ -196,6 +198,7 @@ def test_local_workers_give_identical_tables(tmp_path: Path, reference, workers:
     assert len(set(res.timings["worker"])) <= workers
 
 
+@pytest.mark.slow
 def test_dask_cluster_gives_identical_table(tmp_path: Path, reference,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     distributed = pytest.importorskip("distributed")
@@ -227,6 +230,7 @@ def test_unreachable_scheduler_is_a_clear_user_error() -> None:
 # -- nothing lost ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_failing_runs_are_recorded_and_retried_on_resume(tmp_path: Path) -> None:
     seed = 101
     spec = fn_spec(tmp_path, "flaky", seed)
@@ -251,6 +255,7 @@ def test_failing_runs_are_recorded_and_retried_on_resume(tmp_path: Path) -> None
     assert all(counts[i] == 1 for i in range(12) if i not in (2, 5))
 
 
+@pytest.mark.slow
 def test_a_run_that_kills_its_worker_is_isolated_and_recorded(tmp_path: Path) -> None:
     res = run_sweep(fn_spec(tmp_path, "crashy", 202), tmp_path / "out", workers=2,
                     progress=False)
@@ -339,6 +344,7 @@ runpy.run_module("sim.sweep", run_name="__main__", alter_sys=True)
 A wrapper instead of ``preexec_fn``, which is unsafe once the parent has threads."""
 
 
+@pytest.mark.slow
 def test_ctrl_c_then_resume_gives_the_uninterrupted_table(tmp_path: Path) -> None:
     seed = 505
     # Slow runs only in the interrupted process (200 x 0.1 s on 2 workers: ~10 s, far

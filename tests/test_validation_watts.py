@@ -14,6 +14,8 @@ import pytest
 import sim
 from tests.conftest import ONLY_CHURN_CONTAGION
 
+pytestmark = pytest.mark.slow  # every study here takes several seconds
+
 TRIALS = 16
 
 
