@@ -26,6 +26,9 @@ BASELINE = SCENARIOS / "baseline.toml"
 SMALL: dict[str, object] = {"population.size": 2000, "run.weeks": 20}
 """Overrides that make the baseline small enough for a unit test (about 0.1 s a run)."""
 
+QUICK: dict[str, object] = {"population.size": 1500, "run.weeks": 12}
+"""Smaller still, for tests that run many scenarios (command line, comparisons)."""
+
 ONLY_CHURN_CONTAGION = {
     "perception.enabled": False,
     "trust.enabled": False,

@@ -14,10 +14,9 @@ import pytest
 import sim
 from sim import output
 from sim.cli import main
+from tests.helpers import BASELINE, QUICK, ROOT, as_set
 
-ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "baseline.toml"
-SMALL = ["--set", "population.size=1500", "--set", "run.weeks=12"]
+SMALL = as_set(QUICK)
 FIGURE_STEMS = ("customers_churn", "trust_by_segment", "crossing_complaints", "revenue", "network")
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import sim
 from sim.model import AGENT_VIEW_LIMIT
-from tests.conftest import SCENARIOS, small
+from tests.helpers import SCENARIOS, small
 
 
 def test_is_a_mesa_model_seeded_with_rng():

@@ -12,6 +12,7 @@ import scipy.sparse as sp
 
 from sim import network as net
 from sim.errors import ScenarioError
+from tests.helpers import write
 
 GENERATED = ("watts_strogatz", "erdos_renyi", "barabasi_albert", "sbm")
 
@@ -289,12 +290,6 @@ def test_as_adjacency() -> None:
 
 
 # --------------------------------------------------------------------------- edge lists
-
-
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text)
-    return path
 
 
 def test_edgelist_round_trip(tmp_path: Path) -> None:

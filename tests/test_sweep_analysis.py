@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import math
 from pathlib import Path
 
@@ -12,11 +11,9 @@ import pytest
 
 from sim.sweep import SweepError, run_sweep
 from sim.sweep.analyze import analyze_sweep, load_sweep, sobol_indices
-from sim.sweep.cli import add_parsers
 from sim.sweep.runners import RunTask
+from tests.helpers import BASELINE, cli
 
-ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "baseline.toml"
 PI = math.pi
 
 
@@ -32,13 +29,6 @@ def broken_ishigami(task: RunTask) -> dict[str, float]:
     from sim.sweep.runners import ishigami
 
     return ishigami(task)
-
-
-def cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="trustsim")
-    add_parsers(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
 
 
 def ishigami_spec(tmp_path: Path, samples: int, fn: str = "sim.sweep.runners:ishigami") -> Path:

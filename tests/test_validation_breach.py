@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 import sim
-from tests.conftest import SCENARIOS
+from tests.helpers import SCENARIOS
 
 pytestmark = pytest.mark.slow  # every study here takes several seconds
 
