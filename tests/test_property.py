@@ -43,7 +43,7 @@ CAPS: dict[str, tuple[float, float]] = {
     "population.trust_concentration": (1e-3, 10_000),
     "run.weeks": (1, 8),
     "network.blocks": (1, 12),
-    "network.mean_degree": (0, 12),
+    "network.mean_degree": (0.01, 12),  # not near 0: see the xfail test below
     "churn.initial_churned": (0, 30),
     "strategy.escalation.over_weeks": (1, 20),
     "strategy.escalation.step_every": (1, 6),
@@ -150,6 +150,18 @@ def test_in_range_scenarios_are_valid_and_run_with_invariants(ov):
 def test_initial_trust_at_the_edge_of_its_range_runs(trust):
     sc = sim.load_scenario(BASELINE, overrides={"population.initial_trust": trust,
                                                 "population.size": 200, "run.weeks": 2})
+    check_invariants(sim.run(sc))
+
+
+@pytest.mark.xfail(strict=True, raises=ZeroDivisionError, reason=(
+    "bug: with backend = 'networkx', a mean_degree the schema accepts (> 0) but tiny "
+    "(1e-190) gives a tie probability p with log(1 - p) == 0, and networkx's "
+    "fast_gnp_random_graph / stochastic_block_model divide by it"))
+@pytest.mark.parametrize("kind", ["erdos_renyi", "sbm"])
+def test_tiny_mean_degree_on_the_networkx_backend_runs(kind):
+    sc = sim.load_scenario(BASELINE, overrides={
+        "network.kind": kind, "network.backend": "networkx", "network.mean_degree": 1e-190,
+        "network.blocks": 10, "population.size": 200, "run.weeks": 2})
     check_invariants(sim.run(sc))
 
 
