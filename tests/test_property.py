@@ -137,6 +137,7 @@ def valid_overrides(draw: st.DrawFn) -> dict[str, Any]:
     return ov
 
 
+@pytest.mark.slow  # 60 runs: about 3-8 s
 @given(valid_overrides())
 def test_in_range_scenarios_are_valid_and_run_with_invariants(ov):
     """Every in-range scenario validates (100% of examples) and keeps the invariants."""
