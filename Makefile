@@ -27,10 +27,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## run the default scenario and write its results folder
 	$(VENV)/bin/trustsim run $(SCENARIO)
 
-test: $(STAMP)  ## the full test suite (what CI runs)
+test: $(STAMP)  ## the full test suite (what CI runs; HYPOTHESIS_PROFILE=dev for a longer hunt)
 	$(PY) -m pytest -n 2 -q
 
-test-fast: $(STAMP)
+test-fast: $(STAMP)  ## everything but the tests marked slow (under a minute)
 	$(PY) -m pytest -n 2 -q -m "not slow"
 
 lint: $(STAMP)

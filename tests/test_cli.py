@@ -14,10 +14,9 @@ import pytest
 import sim
 from sim import files
 from sim.cli import main
+from tests.helpers import BASELINE, QUICK, ROOT, as_set
 
-ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "baseline.toml"
-SMALL = ["--set", "population.size=1500", "--set", "run.weeks=12"]
+SMALL = as_set(QUICK)
 FIGURE_STEMS = ("customers_churn", "trust_by_segment", "crossing_complaints", "revenue", "network")
 
 
@@ -32,6 +31,7 @@ def in_tmp(tmp_path, monkeypatch):
     return tmp_path
 
 
+@pytest.mark.slow
 def test_run_writes_the_whole_folder_and_nothing_else(in_tmp, capsys):
     out = in_tmp / "out"
     assert main(["run", str(BASELINE), *SMALL, "--out", str(out)]) == 0
@@ -210,6 +210,7 @@ def test_validate_every_builtin_scenario(capsys):
     assert capsys.readouterr().out.count("ok   ") == len(files)
 
 
+@pytest.mark.slow
 def test_report_rebuilds_figures_and_summary(in_tmp, capsys):
     out = in_tmp / "r"
     assert main(["run", "data_breach", *SMALL, "--set", "incidents.events.0.week=5",
@@ -225,6 +226,7 @@ def test_report_rebuilds_figures_and_summary(in_tmp, capsys):
         assert (out / "figures" / f"{stem}.svg").is_file()
 
 
+@pytest.mark.slow
 def test_compare_command(in_tmp, capsys):
     out = in_tmp / "cmp"
     rc = main(["compare", "escalation_ramp", "transparent_brand", "-r", "2", *SMALL,
@@ -245,6 +247,7 @@ def test_compare_command(in_tmp, capsys):
                  "-q"]) == 1  # refuses the existing folder
 
 
+@pytest.mark.slow
 def test_console_script_exit_codes(tmp_path):
     exe = Path(sys.executable).with_name("trustsim")
     if not exe.is_file():

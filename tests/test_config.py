@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import sim
-from tests.conftest import SCENARIOS
+from tests.helpers import SCENARIOS
 
 
 def _err(overrides: dict) -> str:

@@ -12,17 +12,12 @@ import scipy.sparse as sp
 from sim import network as net
 from sim.errors import ScenarioError
 from sim.network import edgelist
+from tests.helpers import write
 from tests.test_network import assert_valid
 
 
 def rng(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
-
-
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text)
-    return path
 
 
 def test_edgelist_round_trip(tmp_path: Path) -> None:

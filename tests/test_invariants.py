@@ -7,44 +7,28 @@ import pandas as pd
 import pytest
 
 import sim
-from tests.conftest import ONLY_CHURN_CONTAGION, small
+from tests.helpers import ONLY_CHURN_CONTAGION, check_invariants, small
+
+CASES = {
+    "baseline": {},
+    "ramp": {"strategy.escalation.mode": "ramp", "strategy.escalation.over_weeks": 20},
+    "adaptive": {"strategy.escalation.mode": "adaptive",
+                 "strategy.escalation.complaint_limit": 1.0},
+    "specific consent": {"strategy.consent.design": "specific",
+                         "strategy.escalation.level": "personal"},
+    "incident on sbm": {"incidents.events": [{"week": 5, "severity": 1.0}],
+                        "network.kind": "sbm"},
+    "threshold rule on BA": {"network.kind": "barabasi_albert", "churn.rule": "threshold",
+                             "churn.initial_churned": 20},
+    "heavy campaign": {"strategy.frequency": 5, "strategy.reach": 1.0,
+                       "trust.asymmetry": 5.0},
+}
+"""Scenarios (overrides of :func:`small`), built when a test runs, not at collection."""
 
 
-def check_invariants(res: sim.RunResult) -> None:
-    """Assert the invariants of a finished run."""
-    w, c = res.weekly, res.consumers
-    n = res.summary["consumers"]
-    assert c["trust"].between(0, 1).all() and c["initial_trust"].between(0, 1).all()
-    trust_cols = [col for col in w if col.startswith("trust_") or col.startswith("mean_trust")]
-    vals = w[trust_cols].to_numpy(float)
-    assert np.all((vals[~np.isnan(vals)] >= 0) & (vals[~np.isnan(vals)] <= 1))
-    # counts conserved: customers + everyone who left = population, every week
-    assert (w["customers"] + w["churned_cumulative"] == n).all()
-    assert (w["customers"].diff().fillna(0) <= 0).all(), "no one comes back"
-    assert (w["churned"] == -w["customers"].diff().fillna(w["churned"].iloc[0] * -1)).all()
-    assert (w["crossed"] <= w["reached"]).all()
-    assert (w["reached"] <= w["customers"] + w["churned"]).all()
-    assert (w["complaints"] <= w["crossed"]).all()
-    assert (w["public_posts"] <= w["complaints"]).all()
-    assert w["revenue_cumulative"].is_monotonic_increasing
-    assert w["week"].tolist() == list(range(len(w)))
-    churned = c["churn_week"].notna()
-    assert (churned == ~c["customer"]).all()
-    assert int(churned.sum()) == int(w["churned_cumulative"].iloc[-1])
-
-
-@pytest.mark.parametrize("scenario", [
-    small(),
-    small(**{"strategy.escalation.mode": "ramp", "strategy.escalation.over_weeks": 20}),
-    small(**{"strategy.escalation.mode": "adaptive", "strategy.escalation.complaint_limit": 1.0}),
-    small(**{"strategy.consent.design": "specific", "strategy.escalation.level": "personal"}),
-    small(**{"incidents.events": [{"week": 5, "severity": 1.0}], "network.kind": "sbm"}),
-    small(**{"network.kind": "barabasi_albert", "churn.rule": "threshold",
-             "churn.initial_churned": 20}),
-    small(**{"strategy.frequency": 5, "strategy.reach": 1.0, "trust.asymmetry": 5.0}),
-])
-def test_invariants_hold(scenario):
-    check_invariants(sim.run(scenario))
+@pytest.mark.parametrize("case", list(CASES))
+def test_invariants_hold(case):
+    check_invariants(sim.run(small(**CASES[case])))
 
 
 def test_threshold_rule_churners_never_return():

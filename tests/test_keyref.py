@@ -9,7 +9,7 @@ import pytest
 import sim
 from sim.config import Scenario, leaf_paths
 from sim.keyref import key_reference, key_reference_markdown, scenario_keys
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_every_key_of_a_scenario_is_in_the_reference():

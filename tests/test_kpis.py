@@ -7,7 +7,7 @@ import pytest
 import sim
 from sim import kpis
 from sim.errors import ScenarioError
-from tests.conftest import small
+from tests.helpers import small
 
 
 def test_registry_order_is_the_summary_order():

@@ -16,7 +16,7 @@ from sim.markets import (
     write_market,
 )
 from sim.population import sample_population
-from tests.conftest import SCENARIOS
+from tests.helpers import SCENARIOS
 
 DANISH = {"boundary_crossing@0.95": 0.42, "would_stop": 0.77, "wants_consent": 0.52,
           "reads_terms": 0.01}

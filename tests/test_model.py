@@ -10,7 +10,7 @@ import pytest
 
 import sim
 from sim.model import AGENT_VIEW_LIMIT
-from tests.conftest import SCENARIOS, small
+from tests.helpers import SCENARIOS, small
 
 
 def test_is_a_mesa_model_seeded_with_rng():
@@ -66,11 +66,18 @@ def test_run_rejects_graph_of_wrong_size():
 
 
 def test_positive_word_of_mouth_about_three_times_negative_at_baseline():
-    """East, Hammond & Wright 2007: positive WOM about 3x as frequent as negative."""
+    """East, Hammond & Wright 2007: positive WOM about 3x as frequent as negative.
+
+    At 30,000 consumers over 52 weeks (some 14,000 recommendations and 3,900
+    complaints) the ratio's seed-to-seed standard deviation is 0.11 (measured
+    over 8 seeds: mean 3.55). So the model's ratio is pinned to 3.55 within 4
+    standard deviations (if a change moves it, check the new value still reads as
+    "about 3": East et al.'s category ratios average about 3 with a wide spread).
+    """
     res = sim.run(sim.load_scenario(SCENARIOS / "baseline.toml",
                                     overrides={"population.size": 30_000}))
     ratio = res.summary["recommendations"] / res.summary["complaints"]
-    assert 2.0 <= ratio <= 4.0
+    assert ratio == pytest.approx(3.55, abs=4 * 0.11)
 
 
 def test_every_mechanism_can_be_switched_off():

@@ -18,8 +18,8 @@ import nbformat
 import pytest
 
 import sim
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 
@@ -27,7 +27,7 @@ LEVELS = ["generic", "demographic", "interest", "behavioural", "personal"]
 
 # Small sizes for each notebook (papermill parameters), chosen so that the
 # whole file runs in about two minutes on two cores.
-SMALL: dict[str, dict[str, object]] = {
+SIZES: dict[str, dict[str, object]] = {
     "01_quickstart": {"population": 2000, "replicates": 2},
     "02_personalised_or_personal": {
         "population": 2000, "replicates": 2, "workers": 1,
@@ -66,7 +66,7 @@ def _parameters(nb: nbformat.NotebookNode) -> dict[str, object]:
 
 
 def test_every_notebook_is_known():
-    assert {p.stem for p in NOTEBOOKS} == set(SMALL) == set(FIGURES)
+    assert {p.stem for p in NOTEBOOKS} == set(SIZES) == set(FIGURES)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -84,7 +84,7 @@ def test_committed_without_outputs(path):
     params = _parameters(nb)
     assert "population" in params and "output_dir" in params
     assert str(params["output_dir"]).startswith("results/notebooks/")
-    assert set(SMALL[path.stem]) <= set(params), "test sizes must be notebook parameters"
+    assert set(SIZES[path.stem]) <= set(params), "test sizes must be notebook parameters"
     assert any(c.cell_type == "markdown" and "The answer" in c.source for c in nb.cells)
 
 
@@ -96,7 +96,7 @@ def _execute(path: Path, tmp_path: Path) -> tuple[nbformat.NotebookNode, Path, d
     before = sorted(p.name for p in NOTEBOOK_DIR.iterdir())
     executed = tmp_path / "executed.ipynb"
     papermill.execute_notebook(
-        str(path), str(executed), parameters={**SMALL[path.stem], "output_dir": str(out)},
+        str(path), str(executed), parameters={**SIZES[path.stem], "output_dir": str(out)},
         cwd=str(cwd), kernel_name="python3", progress_bar=False, log_output=False,
     )
     nb = nbformat.read(executed, as_version=4)

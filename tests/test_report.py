@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,15 +18,14 @@ from matplotlib.text import Text
 import sim
 from sim import report
 from sim.compare import compare
+from tests.helpers import SCENARIOS
 
-ROOT = Path(__file__).resolve().parents[1]
-SC = ROOT / "scenarios"
 RUN_FIGURES = ("customers_churn", "trust_by_segment", "crossing_complaints", "revenue", "network")
 
 
 @pytest.fixture(scope="module")
 def breach():
-    sc = sim.load_scenario(SC / "data_breach.toml",
+    sc = sim.load_scenario(SCENARIOS / "data_breach.toml",
                            {"population.size": 3000, "run.weeks": 30,
                             "incidents.events.0.week": 12})
     return sim.run(sc)
@@ -35,7 +33,8 @@ def breach():
 
 @pytest.fixture(scope="module")
 def adaptive():
-    return sim.run(sim.load_scenario(SC / "adaptive_backoff.toml", {"population.size": 3000}))
+    return sim.run(sim.load_scenario(SCENARIOS / "adaptive_backoff.toml",
+                                     {"population.size": 3000}))
 
 
 def _drawn_texts(fig: Figure) -> list[Text]:
@@ -80,6 +79,7 @@ def test_overlap_checker_catches_overlaps():
     assert any("outside" in p for p in problems)
 
 
+@pytest.mark.slow
 def test_run_figures_are_complete_and_readable(breach, adaptive):
     for res in (breach, adaptive):
         figs = report.run_figures(res.weekly, res.consumers, res.scenario, res.network)
@@ -159,8 +159,10 @@ def test_network_sample_small_and_edgeless():
     assert list(nodes) == list(range(10))
 
 
+@pytest.mark.slow
 def test_network_figure_for_a_tiny_population():
-    sc = sim.load_scenario(SC / "baseline.toml", {"population.size": 60, "network.mean_degree": 4})
+    sc = sim.load_scenario(SCENARIOS / "baseline.toml",
+                           {"population.size": 60, "network.mean_degree": 4})
     res = sim.run(sc)
     fig = report.fig_network(res.network, res.consumers, res.scenario)
     ax = fig.axes[0]
@@ -170,9 +172,10 @@ def test_network_figure_for_a_tiny_population():
     assert _text_problems(fig) == []
 
 
+@pytest.mark.slow
 def test_compare_figure_side_by_side():
-    cmp = compare(SC / "escalation_ramp.toml", SC / "transparent_brand.toml", replicates=2,
-                  overrides={"population.size": 1500, "run.weeks": 15})
+    cmp = compare(SCENARIOS / "escalation_ramp.toml", SCENARIOS / "transparent_brand.toml",
+                  replicates=2, overrides={"population.size": 1500, "run.weeks": 15})
     fig = report.fig_compare(cmp)
     axes = [ax for ax in fig.axes if ax.get_ylabel()]
     assert len(axes) == 6
@@ -186,6 +189,7 @@ def test_compare_figure_side_by_side():
     np.testing.assert_allclose(diff_axes[0].get_lines()[-1].get_ydata(), 100 * ret["diff"])
 
 
+@pytest.mark.slow
 def test_save_figure_writes_png_and_svg_atomically(tmp_path, breach):
     fig = report.fig_revenue(breach.weekly, breach.scenario)
     paths = report.save_figure(fig, tmp_path / "figs", "revenue")
@@ -200,6 +204,7 @@ def test_rebuilt_network_is_the_runs_network(breach):
     assert (rebuilt != breach.network).nnz == 0
 
 
+@pytest.mark.slow
 def test_report_does_not_touch_pyplot():
     code = "import sys, sim.report, sim.cli; print('matplotlib.pyplot' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

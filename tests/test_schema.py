@@ -10,7 +10,7 @@ from pydantic import ValidationError
 import sim
 from sim.config import Scenario
 from sim.errors import ScenarioError
-from tests.conftest import SCENARIOS
+from tests.helpers import SCENARIOS
 
 BAD = {"strategy": {"escalation": {"level": "nope"}}, "population": {"market": "no_such_market"}}
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import math
 from pathlib import Path
 
@@ -12,11 +11,9 @@ import pytest
 
 from sim.sweep import SweepError, run_sweep
 from sim.sweep.analyze import analyze_sweep, load_sweep, sobol_indices
-from sim.sweep.cli import add_parsers
 from sim.sweep.runners import RunTask
+from tests.helpers import BASELINE, cli
 
-ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "baseline.toml"
 PI = math.pi
 
 
@@ -32,13 +29,6 @@ def broken_ishigami(task: RunTask) -> dict[str, float]:
     from sim.sweep.runners import ishigami
 
     return ishigami(task)
-
-
-def cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="trustsim")
-    add_parsers(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
 
 
 def ishigami_spec(tmp_path: Path, samples: int, fn: str = "sim.sweep.runners:ishigami") -> Path:
@@ -87,6 +77,7 @@ range = [0.0, 1.0]
     return p
 
 
+@pytest.mark.slow
 def test_ishigami_sobol_indices_through_the_sweep(tmp_path: Path) -> None:
     """The published indices of the Ishigami function (a = 7, b = 0.1)."""
     res = run_sweep(ishigami_spec(tmp_path, 1024), tmp_path / "out", workers=2, progress=False)
@@ -113,6 +104,7 @@ def test_morris_elementary_effects_of_a_linear_function(tmp_path: Path) -> None:
     np.testing.assert_allclose(idx["sigma"], [0.0, 0.0, 0.0], atol=1e-9)
 
 
+@pytest.mark.slow
 def test_lhs_rbd_fast_first_order_indices(tmp_path: Path) -> None:
     run_sweep(linear_spec(tmp_path, "lhs", 400), tmp_path / "out", workers=0, progress=False)
     an = analyze_sweep(tmp_path / "out", figures=False)
@@ -130,6 +122,7 @@ def test_indices_need_every_point(tmp_path: Path) -> None:
         analyze_sweep(tmp_path / "out")
 
 
+@pytest.mark.slow
 def test_grid_figures_and_point_table(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     spec = tmp_path / "grid.toml"
     spec.write_text(f"""

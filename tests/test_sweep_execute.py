@@ -6,17 +6,13 @@ CLI subprocesses, with this folder on PYTHONPATH) can import them by name.
 
 from __future__ import annotations
 
-import argparse
-import atexit
 import collections
 import json
 import logging
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,29 +20,40 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.sweep import SweepError, load_spec, run_seed, run_sweep
-from sim.sweep.cli import add_parsers
+from sim.sweep import SweepError, execute, load_spec, run_seed, run_sweep
 from sim.sweep.execute import dask_executor
 from sim.sweep.runners import RunTask
+from tests.conftest import SWEEP_LOG_ENV
+from tests.helpers import BASELINE, ROOT, cli
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-BASELINE = ROOT / "scenarios" / "baseline.toml"
-LOG_ENV = "TRUSTSIM_TEST_LOG_DIR"
-
-# Set before any worker process exists, so every worker inherits it (workers
-# import this module too, and then find it set).
-if LOG_ENV not in os.environ:
-    os.environ[LOG_ENV] = tempfile.mkdtemp(prefix="trustsim-sweep-test-")
-    atexit.register(shutil.rmtree, os.environ[LOG_ENV], ignore_errors=True)
 
 
 # -- run functions (imported by workers) ---------------------------------------------
 
 
+def log_dir_of(run_seed_: int) -> Path:
+    """The log folder of the sweep whose replicate-0 run seed is ``run_seed_``.
+
+    A link in the session's registry (``$TRUSTSIM_TEST_LOG_DIR``, set by the
+    ``sweep_log_registry`` fixture before any worker exists) to the folder the
+    test chose with :func:`use_log_dir`; workers and the test resolve it alike.
+    """
+    return Path(os.environ[SWEEP_LOG_ENV]) / str(run_seed_)
+
+
+def use_log_dir(root: int, folder: Path) -> Path:
+    """Send the logs of the sweep with root seed ``root`` to ``folder`` (made if needed)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    link = log_dir_of(run_seed(root, 0))
+    if link.is_symlink():
+        link.unlink()
+    link.symlink_to(folder, target_is_directory=True)
+    return folder
+
+
 def _log(task: RunTask) -> None:
-    path = Path(os.environ[LOG_ENV]) / f"{task.seed}.log"
-    with path.open("a") as fh:
+    with (log_dir_of(task.seed) / "runs.log").open("a") as fh:
         fh.write(f"{task.run_id}\n")
 
 
@@ -65,11 +72,11 @@ def slow(task: RunTask) -> dict[str, float]:
 
 def fail_marker(root: int) -> Path:
     """While this file exists, points 2 and 5 of the sweep with root seed ``root`` fail."""
-    return Path(os.environ[LOG_ENV]) / f"fail-{run_seed(root, 0)}"
+    return log_dir_of(run_seed(root, 0)) / "fail"
 
 
 def flaky(task: RunTask) -> dict[str, float]:
-    if (Path(os.environ[LOG_ENV]) / f"fail-{task.seed}").exists() and task.point in (2, 5):
+    if (log_dir_of(task.seed) / "fail").exists() and task.point in (2, 5):
         raise ValueError(f"bad point {task.point}")
     return det(task)
 
@@ -80,10 +87,26 @@ def crashy(task: RunTask) -> dict[str, float]:
     return det(task)
 
 
+def crashy_1_2(task: RunTask) -> dict[str, float]:
+    """Points 1 and 2 kill their worker: two crashes in a row."""
+    if task.point in (1, 2):
+        os._exit(3)
+    return det(task)
+
+
+def crashy_1_6(task: RunTask) -> dict[str, float]:
+    """Points 1 and 6 kill their worker, with good runs between them."""
+    if task.point in (1, 6):
+        os._exit(3)
+    return det(task)
+
+
 # -- helpers ---------------------------------------------------------------------------
 
 
 def fn_spec(tmp_path: Path, fn: str, seed: int, n: int = 12, name: str = "spec.toml") -> Path:
+    """A grid sweep of ``fn`` over ``x`` in [0, 1]; its runs log into ``tmp_path/log-<seed>``."""
+    use_log_dir(seed, tmp_path / f"log-{seed}")
     p = tmp_path / name
     p.write_text(f"""
 name = "fn"
@@ -102,9 +125,9 @@ steps = {n}
     return p
 
 
-def executions(root: int, log_dir: str | Path | None = None) -> collections.Counter:
+def executions(root: int) -> collections.Counter:
     """How often each run of the sweep with root seed ``root`` (one replicate) ran."""
-    path = Path(log_dir or os.environ[LOG_ENV]) / f"{run_seed(root, 0)}.log"
+    path = log_dir_of(run_seed(root, 0)) / "runs.log"
     lines = path.read_text().split() if path.exists() else []
     return collections.Counter(int(x) for x in lines)
 
@@ -135,13 +158,6 @@ steps = 2
     return p
 
 
-def cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="trustsim")
-    add_parsers(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory):
     """The small trust-model sweep run in this process (no pool)."""
@@ -153,6 +169,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory):
 # -- identical tables on every executor ---------------------------------------------------
 
 
+@pytest.mark.slow
 def test_reference_table_is_tidy(reference) -> None:
     res = reference.results
     assert len(res) == 12 and reference.complete
@@ -168,6 +185,7 @@ def test_reference_table_is_tidy(reference) -> None:
     assert weekly.groupby("run_id")["week"].apply(list).map(len).eq(6).all()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_local_workers_give_identical_tables(tmp_path: Path, reference, workers: int) -> None:
     res = run_sweep(sim_spec(tmp_path), tmp_path / "out", workers=workers, weekly=True,
@@ -180,6 +198,7 @@ def test_local_workers_give_identical_tables(tmp_path: Path, reference, workers:
     assert len(set(res.timings["worker"])) <= workers
 
 
+@pytest.mark.slow
 def test_dask_cluster_gives_identical_table(tmp_path: Path, reference,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     distributed = pytest.importorskip("distributed")
@@ -211,6 +230,7 @@ def test_unreachable_scheduler_is_a_clear_user_error() -> None:
 # -- nothing lost ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_failing_runs_are_recorded_and_retried_on_resume(tmp_path: Path) -> None:
     seed = 101
     spec = fn_spec(tmp_path, "flaky", seed)
@@ -235,6 +255,7 @@ def test_failing_runs_are_recorded_and_retried_on_resume(tmp_path: Path) -> None
     assert all(counts[i] == 1 for i in range(12) if i not in (2, 5))
 
 
+@pytest.mark.slow
 def test_a_run_that_kills_its_worker_is_isolated_and_recorded(tmp_path: Path) -> None:
     res = run_sweep(fn_spec(tmp_path, "crashy", 202), tmp_path / "out", workers=2,
                     progress=False)
@@ -248,6 +269,29 @@ def test_a_run_that_kills_its_worker_is_isolated_and_recorded(tmp_path: Path) ->
         ref.results[ref.results["run_id"] != 3].reset_index(drop=True),
         check_exact=True,
     )
+
+
+@pytest.mark.slow
+def test_too_many_crashes_in_a_row_stop_the_sweep(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A systematic fault (every run kills its worker) stops the sweep; scattered ones do not.
+
+    One worker and one run per chunk make the isolation order fixed: after a
+    crash the lost runs are retried one at a time, so two crashing points in
+    a row give two isolated crashes in a row, and a good run between two
+    crashing points resets the count.
+    """
+    monkeypatch.setattr(execute, "MAX_CONSECUTIVE_CRASHES", 2)
+    with pytest.raises(SweepError, match=r"^2 runs in a row killed their worker process; "
+                                         r"stopping\."):
+        run_sweep(fn_spec(tmp_path, "crashy_1_2", 808, n=8), tmp_path / "stop", workers=1,
+                  chunk_size=1, progress=False)
+    assert executions(808)[3] == 0, "no run after the crashes was started"
+
+    res = run_sweep(fn_spec(tmp_path, "crashy_1_6", 809, n=8, name="apart.toml"),
+                    tmp_path / "apart", workers=1, chunk_size=1, progress=False)
+    assert res.failures["run_id"].tolist() == [1, 6]
+    assert res.results["run_id"].tolist() == [0, 2, 3, 4, 5, 7]
 
 
 def test_half_written_files_are_never_taken_for_results(tmp_path: Path) -> None:
@@ -286,9 +330,22 @@ def test_folder_is_never_silently_overwritten(tmp_path: Path) -> None:
     assert done.executed == 0 and done.complete
 
 
-def test_ctrl_c_then_resume_gives_the_uninterrupted_table(tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch
-                                                          ) -> None:
+SIGINT_WRAPPER = """
+import runpy, signal, sys
+# An ignored SIGINT is inherited across fork and exec, and Python then keeps ignoring it
+# (as in a background job): restore the default, whatever the parent left behind.
+signal.signal(signal.SIGINT, signal.default_int_handler)
+print("sigint:", signal.getsignal(signal.SIGINT).__name__, file=sys.stderr, flush=True)
+sys.argv = ["sim.sweep", *sys.argv[1:]]
+runpy.run_module("sim.sweep", run_name="__main__", alter_sys=True)
+"""
+"""Runs ``python -m sim.sweep ...`` with SIGINT's default handler, like a terminal session.
+
+A wrapper instead of ``preexec_fn``, which is unsafe once the parent has threads."""
+
+
+@pytest.mark.slow
+def test_ctrl_c_then_resume_gives_the_uninterrupted_table(tmp_path: Path) -> None:
     seed = 505
     # Slow runs only in the interrupted process (200 x 0.1 s on 2 workers: ~10 s, far
     # longer than it takes to see 8 results and send SIGINT, even on a loaded machine);
@@ -297,43 +354,43 @@ def test_ctrl_c_then_resume_gives_the_uninterrupted_table(tmp_path: Path,
     spec = fn_spec(tmp_path, "slow", seed, n=n)
     out = tmp_path / "out"
     env = {**os.environ, "TRUSTSIM_TEST_SLOW": "0.1",
-           "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
-    cmd = [sys.executable, "-m", "sim.sweep", "sweep", str(spec), "--out", str(out),
+           "PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT),
+                                          os.environ.get("PYTHONPATH", "")])}
+    cmd = [sys.executable, "-c", SIGINT_WRAPPER, "sweep", str(spec), "--out", str(out),
            "--workers", "2", "-q"]
-    # An ignored SIGINT is inherited across exec (and Python then keeps ignoring it, as
-    # for a background job): restore the default in the child, whatever an earlier test
-    # in this pytest worker left behind, so the child behaves like a terminal session.
+    # Its own session: a Ctrl-C typed at pytest does not reach it, only ours does.
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                            text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
             if len(list((out / "runs").glob("run_*.json"))) >= 8:
                 break
             time.sleep(0.05)
+        assert proc.poll() is None, "the sweep ended before it was interrupted"
         proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
         _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130, err
-    assert "interrupted:" in err and "--resume" in err
+    # The interrupt landed: the child had the default handler, and the sweep stopped early.
+    assert err.startswith("sigint: default_int_handler\n"), err
     saved = len(list((out / "runs").glob("run_*.json")))
     assert 8 <= saved < n
+    assert proc.returncode == 130, err
+    assert "interrupted:" in err and "--resume" in err
     assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
 
     resumed = run_sweep(spec, out, workers=2, resume=True, progress=False)
     assert resumed.executed == n - saved and resumed.complete
-
-    monkeypatch.setenv(LOG_ENV, str(tmp_path))  # the reference logs elsewhere
-    ref = run_sweep(spec, tmp_path / "ref", workers=0, progress=False)
-    pd.testing.assert_frame_equal(resumed.results, ref.results)
-    pd.testing.assert_frame_equal(pd.read_parquet(out / "results.parquet"), ref.results)
-    monkeypatch.undo()
     counts = executions(seed)
     assert sorted(counts) == list(range(n))
     assert set(counts.values()) == {1}, "every run executed exactly once"
+
+    use_log_dir(seed, tmp_path / "ref-log")  # the reference logs elsewhere
+    ref = run_sweep(spec, tmp_path / "ref", workers=0, progress=False)
+    pd.testing.assert_frame_equal(resumed.results, ref.results)
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "results.parquet"), ref.results)
 
 
 # -- the command line --------------------------------------------------------------------
@@ -359,7 +416,7 @@ def test_cli_exit_codes_and_messages(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "file not found" in capsys.readouterr().err
 
     seed = 707
+    flaky_spec = fn_spec(tmp_path, "flaky", seed, name="f.toml")
     fail_marker(seed).touch()
-    assert cli(["sweep", str(fn_spec(tmp_path, "flaky", seed, name="f.toml")), "--out",
-                str(tmp_path / "f"), "-w", "0", "-q"]) == 1
+    assert cli(["sweep", str(flaky_spec), "--out", str(tmp_path / "f"), "-w", "0", "-q"]) == 1
     assert "2 of 12 runs failed" in capsys.readouterr().err

@@ -11,9 +11,8 @@ from sim.errors import ScenarioError
 from sim.sweep import build_design, load_spec, plan, run_seed, run_sweep
 from sim.sweep.designs import design_points
 from sim.sweep.spec import Factor
+from tests.helpers import BASELINE, ROOT, write
 
-ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "baseline.toml"
 SHIPPED = sorted((ROOT / "scenarios" / "sweeps").glob("*.toml"))
 
 GOOD = f"""
@@ -39,10 +38,8 @@ steps = 3
 """
 
 
-def write(tmp_path: Path, text: str, name: str = "spec.toml") -> Path:
-    p = tmp_path / name
-    p.write_text(text)
-    return p
+def spec_file(tmp_path: Path, text: str, name: str = "spec.toml") -> Path:
+    return write(tmp_path, name, text)
 
 
 def fails(path: Path, *needles: str) -> str:
@@ -75,7 +72,7 @@ def test_shipped_specs_cover_the_issue() -> None:
 
 
 def test_grid_design_and_plan(tmp_path: Path) -> None:
-    spec = load_spec(write(tmp_path, GOOD))
+    spec = load_spec(spec_file(tmp_path, GOOD))
     design = build_design(spec)
     assert len(design) == 9
     assert design["escalation"].tolist()[:3] == ["generic"] * 3
@@ -89,41 +86,41 @@ def test_grid_design_and_plan(tmp_path: Path) -> None:
 
 def test_unknown_key_path_fails_naming_it(tmp_path: Path) -> None:
     text = GOOD.replace('key = "strategy.transparency"', 'key = "strategy.transparancy"')
-    fails(write(tmp_path, text), "factors[1].key", "strategy.transparancy",
+    fails(spec_file(tmp_path, text), "factors[1].key", "strategy.transparancy",
           "did you mean 'strategy.transparency'")
 
 
 def test_empty_range_fails(tmp_path: Path) -> None:
-    fails(write(tmp_path, GOOD.replace("range = [0.0, 1.0]", "range = [0.5, 0.5]")),
+    fails(spec_file(tmp_path, GOOD.replace("range = [0.0, 1.0]", "range = [0.5, 0.5]")),
           "factors[1].range", "empty range")
 
 
 def test_unknown_design_fails(tmp_path: Path) -> None:
-    fails(write(tmp_path, GOOD.replace('kind = "grid"', 'kind = "factorial"')),
+    fails(spec_file(tmp_path, GOOD.replace('kind = "grid"', 'kind = "factorial"')),
           "design.kind", "unknown design", "grid, lhs, sobol, morris")
 
 
 def test_out_of_range_value_fails(tmp_path: Path) -> None:
-    fails(write(tmp_path, GOOD.replace("range = [0.0, 1.0]", "range = [0.0, 2.0]")),
+    fails(spec_file(tmp_path, GOOD.replace("range = [0.0, 1.0]", "range = [0.0, 2.0]")),
           "factors[1]", "strategy.transparency", "2.0")
 
 
 def test_unknown_level_name_fails(tmp_path: Path) -> None:
-    fails(write(tmp_path, GOOD.replace('"personal"]', '"creepy"]')),
+    fails(spec_file(tmp_path, GOOD.replace('"personal"]', '"creepy"]')),
           "factors[0]", "creepy", "unknown ladder level")
 
 
 def test_other_spec_problems_are_all_listed(tmp_path: Path) -> None:
     text = GOOD.replace("seed = 7", "").replace('role = "lever"\nvalues', 'role = "brand"\nvalues')
     text = text.replace("steps = 3", "")
-    msg = fails(write(tmp_path, text), "seed", "a root seed is required", "factors[0].role",
+    msg = fails(spec_file(tmp_path, text), "seed", "a root seed is required", "factors[0].role",
                 "factors[1].steps")
     assert msg.startswith("3 problems")
 
 
 def test_sobol_needs_power_of_two_and_no_steps(tmp_path: Path) -> None:
     text = GOOD.replace('kind = "grid"', 'kind = "sobol"\nsamples = 100')
-    fails(write(tmp_path, text), "design.samples", "power of 2", "factors[1].steps")
+    fails(spec_file(tmp_path, text), "design.samples", "power of 2", "factors[1].steps")
 
 
 def test_point_combinations_are_checked_before_any_run(tmp_path: Path) -> None:
@@ -142,7 +139,7 @@ key = "wom.p_tell_negative"
 role = "uncertainty"
 values = [0.2, 0.4]
 """
-    path = write(tmp_path, text)
+    path = spec_file(tmp_path, text)
     spec = load_spec(path)
     out = tmp_path / "out"
     with pytest.raises(ScenarioError) as info:
@@ -153,7 +150,7 @@ values = [0.2, 0.4]
 
 
 def test_bad_spec_creates_nothing(tmp_path: Path) -> None:
-    path = write(tmp_path, GOOD.replace('kind = "grid"', 'kind = "nope"'))
+    path = spec_file(tmp_path, GOOD.replace('kind = "grid"', 'kind = "nope"'))
     out = tmp_path / "out"
     with pytest.raises(ScenarioError):
         run_sweep(path, out, workers=0, progress=False)
@@ -197,7 +194,7 @@ key = "trust.asymmetry"
 role = "uncertainty"
 range = [1.0, 5.0]
 """
-    spec = load_spec(write(tmp_path, text))
+    spec = load_spec(spec_file(tmp_path, text))
     design = build_design(spec)
     assert set(design["escalation"]) <= {0, 1, 2, 3, 4}
     assert all(isinstance(v, int) for v in design["escalation"].tolist())
@@ -212,14 +209,14 @@ range = [1.0, 5.0]
 
 
 def test_seeds_common_random_numbers(tmp_path: Path) -> None:
-    spec = load_spec(write(tmp_path, GOOD))
+    spec = load_spec(spec_file(tmp_path, GOOD))
     tasks = plan(spec, build_design(spec))
     by_rep = {r: {t.seed for t in tasks if t.replicate == r} for r in range(2)}
     assert len(by_rep[0]) == 1 and len(by_rep[1]) == 1  # shared across points
     assert by_rep[0] != by_rep[1]
     assert tasks[0].seed == run_seed(7, 0)
 
-    indep = load_spec(write(tmp_path, GOOD.replace("replicates = 2",
+    indep = load_spec(spec_file(tmp_path, GOOD.replace("replicates = 2",
                                                    "replicates = 2\ncommon_random_numbers = false"),
                             "indep.toml"))
     seeds = [t.seed for t in plan(indep, build_design(indep))]
@@ -228,9 +225,9 @@ def test_seeds_common_random_numbers(tmp_path: Path) -> None:
 
 
 def test_fingerprint_ignores_name_but_not_base(tmp_path: Path) -> None:
-    a = load_spec(write(tmp_path, GOOD))
-    b = load_spec(write(tmp_path, GOOD.replace('name = "t"', 'name = "u"'), "b.toml"))
-    c = load_spec(write(tmp_path, GOOD + '\n[overrides]\n"population.size" = 500\n', "c.toml"))
+    a = load_spec(spec_file(tmp_path, GOOD))
+    b = load_spec(spec_file(tmp_path, GOOD.replace('name = "t"', 'name = "u"'), "b.toml"))
+    c = load_spec(spec_file(tmp_path, GOOD + '\n[overrides]\n"population.size" = 500\n', "c.toml"))
     assert a.fingerprint() == b.fingerprint()
     assert a.fingerprint() != c.fingerprint()
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import pytest
 
 import sim
-from tests.conftest import SCENARIOS
+from tests.helpers import SCENARIOS
+
+pytestmark = pytest.mark.slow  # every study here takes several seconds
 
 BREACH = {"week": 26, "severity": 0.8, "responsible": False, "media_reach": 0.4}
 

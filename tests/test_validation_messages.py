@@ -13,6 +13,7 @@ import pytest
 
 import sim
 from sim.cli import check_scenario, main
+from tests.helpers import BASELINE, write
 
 # name -> (scenario text, extra files {name: text}, substrings the message must contain)
 CASES: dict[str, tuple[str, dict[str, str], list[str]]] = {
@@ -74,10 +75,8 @@ CASES: dict[str, tuple[str, dict[str, str], list[str]]] = {
 
 def _write(tmp_path: Path, text: str, extra: dict[str, str]) -> Path:
     for name, body in extra.items():
-        (tmp_path / name).write_text(body)
-    f = tmp_path / "bad.toml"
-    f.write_text(text)
-    return f
+        write(tmp_path, name, body)
+    return write(tmp_path, "bad.toml", text)
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -105,7 +104,7 @@ def test_cli_validate_message(case, tmp_path, capsys):
 
 def test_bad_set_syntax_library():
     with pytest.raises(sim.ScenarioError) as info:
-        sim.load_scenario(Path(__file__).parents[1] / "scenarios" / "baseline.toml",
+        sim.load_scenario(BASELINE,
                           overrides=["population.size"])
     assert "population.size" in str(info.value)
     assert "key.path=value" in str(info.value)
@@ -129,7 +128,7 @@ def test_set_value_checked_like_the_file(capsys, tmp_path):
     err = capsys.readouterr().err
     assert "strategy.transparency" in err and "less than or equal to 1" in err and "2" in err
     assert "--set: strategy.transparency" in err  # blamed on the override, not the file
-    f = Path(__file__).parents[1] / "scenarios" / "baseline.toml"
+    f = BASELINE
     assert main(["validate", str(f), "--set", "run.weeks=x"]) == 1
     assert "--set: run.weeks: must be a whole number (got 'x')" in capsys.readouterr().err
 
@@ -144,7 +143,7 @@ def test_every_problem_listed_at_once(tmp_path, capsys):
 
 
 def test_validate_mixed_files(tmp_path, capsys):
-    good = Path(__file__).parents[1] / "scenarios" / "baseline.toml"
+    good = BASELINE
     bad = tmp_path / "bad.toml"
     bad.write_text("[strategy]\nreach = -1\n")
     assert main(["validate", str(good), str(bad)]) == 1

@@ -8,9 +8,12 @@ towards more personalisation.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import sim
-from tests.conftest import SCENARIOS
+from tests.helpers import SCENARIOS
+
+pytestmark = pytest.mark.slow  # every study here takes several seconds
 
 
 def revenue_curve(**levers: float) -> np.ndarray:

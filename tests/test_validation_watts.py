@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 import sim
-from tests.conftest import ONLY_CHURN_CONTAGION
+from tests.helpers import ONLY_CHURN_CONTAGION
+
+pytestmark = pytest.mark.slow  # every study here takes several seconds
 
 TRIALS = 16
 
