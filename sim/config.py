@@ -46,7 +46,7 @@ from sim.errors import Problem, ScenarioError
 from sim.hints import did_you_mean
 from sim.markets import fit_market
 from sim.network import check_parameters
-from sim.network.kinds import DEFAULTS, KINDS, Backend, NetworkKind
+from sim.network.kinds import DEFAULTS, Backend, NetworkKind
 from sim.schema_errors import pydantic_problems
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -98,9 +98,6 @@ class PopulationConfig(_Section):
     @classmethod
     def _market_file(cls, market: str, info: ValidationInfo) -> str:
         return _resolve(market, info) if _is_market_path(market) else market
-
-
-NETWORK_KINDS = KINDS
 
 
 class NetworkConfig(_Section):
