@@ -89,7 +89,9 @@ def step_mutants() -> list[str]:
             continue
         body = src[a : b]
         ops = difflib.SequenceMatcher(None, orig, body, autojunk=False).get_opcodes()
-        changed = {i for tag, i1, i2, _, _ in ops if tag != "equal" for i in range(i1, max(i2, i1 + 1))}
+        changed = {
+            i for tag, i1, i2, _, _ in ops if tag != "equal" for i in range(i1, max(i2, i1 + 1))
+        }
         if changed & keep:
             names.append(f"sim.model.{key}")
     return sorted(names)
@@ -125,7 +127,8 @@ def main() -> None:
     for name in alive:
         print(f"survived ({codes[name]}): {name}")
     total = len(codes)
-    print(f"mutation score: {len(killed)}/{total} killed = {100 * len(killed) / max(total, 1):.1f}%")
+    share = 100 * len(killed) / max(total, 1)
+    print(f"mutation score: {len(killed)}/{total} killed = {share:.1f}%")
 
 
 if __name__ == "__main__":
