@@ -54,3 +54,11 @@ def test_neighbour_sum_exact_small_graph(x):
         want[a] += float(x[b])
         want[b] += float(x[a])
     assert got.dtype == np.float32 and got.tolist() == want.tolist()
+
+
+def test_weights_are_rounded_to_float32_before_summing():
+    # ten friends of node 0, each with weight 0.1 (not exact in float32)
+    adj = _adj(11, [(0, k) for k in range(1, 11)])
+    rows = np.arange(1, 11)
+    w = np.full(10, 0.1)
+    assert np.array_equal(scatter_rows(adj, rows, w), scatter_rows(adj, rows, w.astype(np.float32)))

@@ -116,7 +116,8 @@ def test_excess_is_the_float64_gap_rounded_once():
     rng = np.random.default_rng(5)
     n = 2000
     u = rng.random(n, dtype=np.float32)
-    eff = rng.random(n, dtype=np.float32)
+    # thresholds from 1e-6 to 1: most gaps are not exact in float32
+    eff = (10 ** rng.uniform(-6, 0, n)).astype(np.float32)
     intr = np.float32(0.6)
     crossed, excess = pc.perceive(intr, np.ones(n, bool), eff, u, 0.2)
     z = special.ndtri(u.astype(np.float64))

@@ -57,3 +57,15 @@ def test_probability_is_clipped_and_float32():
     assert p.dtype == np.float32
     # 0.9 * 6 > 1 -> 1; crossing drop 1 - 1.5 < 0 -> 0; unreached 0.9 * (0.2 + 0.8 * 0.5)
     assert p.tolist() == pytest.approx([1.0, 0.0, 0.54], rel=1e-6)
+
+
+def test_float64_inputs_compute_as_float32():
+    rng = np.random.default_rng(10)
+    n = 2000
+    t, rel = rng.random(n, dtype=np.float32), rng.random(n, dtype=np.float32)
+    reached = rng.random(n) < 0.5
+    crossed = reached & (rng.random(n) < 0.3)
+    kw = {**KW, "value_exchange": 0.3, "transparency": 0.7}
+    a = purchase_probability(t, reached, crossed, rel, **kw)
+    b = purchase_probability(t.astype(float), reached, crossed, rel.astype(float), **kw)
+    assert b.dtype == np.float32 and np.array_equal(a, b)

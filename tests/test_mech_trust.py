@@ -120,3 +120,20 @@ def test_trust_stays_in_unit_interval_under_extremes():
         consent_penalty=5.0, frequency=7,
     )
     assert out.min() >= 0.0 and out.max() <= 1.0
+
+
+def test_float64_inputs_compute_as_float32():
+    rng = np.random.default_rng(8)
+    n = 2000
+    f32 = [rng.random(n, dtype=np.float32) for _ in range(3)]  # trust, excess, relevance
+    masks = [rng.random(n) < 0.6, rng.random(n) < 0.3, rng.random(n) < 0.2]
+    masks[1] &= masks[0]
+    kw = dict(value_exchange=0.3, gain_rate=0.07, asymmetry=2.25, excess_weight=1.3,
+              consent_penalty=0.5)
+    for freq in (1, 3):
+        a = ad_trust_update(f32[0], masks[0], masks[1], f32[1], f32[2], masks[2], **kw,
+                            frequency=freq)
+        b = ad_trust_update(*(x.astype(np.float64) for x in f32[:1]), masks[0], masks[1],
+                            f32[1].astype(np.float64), f32[2].astype(np.float64), masks[2],
+                            **kw, frequency=freq)
+        assert b.dtype == np.float32 and np.array_equal(a, b)

@@ -97,3 +97,12 @@ def test_wom_trust_update_float32_and_clipped():
     assert out.dtype == np.float32
     t = 0.5 * np.exp(-0.2)
     assert out.tolist() == pytest.approx([1 - (1 - t) * np.exp(-0.2), 1.0, 0.0], rel=1e-6)
+
+
+def test_float64_inputs_compute_as_float32():
+    rng = np.random.default_rng(9)
+    t, neg, pos = (rng.random(2000, dtype=np.float32) * s for s in (1, 5, 5))
+    kw = dict(negative_effect=0.13, positive_effect=0.07)
+    a = wom.wom_trust_update(t, neg, pos, **kw)
+    b = wom.wom_trust_update(t.astype(float), neg.astype(float), pos.astype(float), **kw)
+    assert b.dtype == np.float32 and np.array_equal(a, b)

@@ -81,8 +81,9 @@ def test_brand_level_names_the_key_of_a_bad_level(mode, field, key):
         if field == "schedule" else "nope"
     e = st.escalation.model_copy(update={field: bad})
     m.config = m.config.model_copy(update={"strategy": st.model_copy(update={"escalation": e})})
-    with pytest.raises(ScenarioError, match=key.replace(".", r"\.")):
+    with pytest.raises(ScenarioError) as err:
         m.brand_level()
+    assert [pb.key for pb in err.value.problems] == [key]
 
 
 def _adaptive(**overrides: object) -> sim.TrustModel:
@@ -135,7 +136,16 @@ def test_adaptive_reads_the_weekly_complaint_rate_per_1000_customers(monkeypatch
     assert len(calls) == 3 and m.week == 3 and m.running
     for _ in range(5):
         m.step()
-    assert not m.running  # 8 weeks
+    assert m.running is False and m.week == 8
+
+
+def test_adaptive_rate_with_a_single_customer():
+    # one customer left, who crosses and complains: 1,000 per 1,000 > 700, back off
+    m = _adaptive(**{"strategy.escalation.level": "personal", "churn.initial_churned": N - 1,
+                     "strategy.escalation.complaint_limit": 700.0})
+    m.step()
+    assert m.recorder.frame()["complaints"].tolist() == [1]
+    assert m.brand_level() == 3
 
 
 def test_adaptive_bad_max_level_names_its_key():
@@ -143,8 +153,9 @@ def test_adaptive_bad_max_level_names_its_key():
     st = m.config.strategy
     e = st.escalation.model_copy(update={"max_level": "nope"})
     m.config = m.config.model_copy(update={"strategy": st.model_copy(update={"escalation": e})})
-    with pytest.raises(ScenarioError, match=r"strategy\.escalation\.max_level"):
+    with pytest.raises(ScenarioError) as err:
         m.step()
+    assert [pb.key for pb in err.value.problems] == ["strategy.escalation.max_level"]
 
 
 # -- consent ----------------------------------------------------------------------------------
@@ -301,3 +312,15 @@ def test_hazard_without_contagion_ignores_churned_friends(monkeypatch):
     assert not args[1].any() and args[1].shape == (N,) and kw["contagion_ratio"] == 1.0
     assert kw["base_hazard"] == m.config.churn.base_hazard
     assert kw["trust_sensitivity"] == m.config.churn.trust_sensitivity
+
+
+@pytest.mark.parametrize("rule", ["hazard", "threshold"])
+def test_a_draw_equal_to_the_exit_probability_stays(monkeypatch, rule):
+    m = _model(**{**ONLY_CHURN_CONTAGION, "churn.rule": rule, "churn.base_hazard": 0.0})
+    real = m.streams.uniform
+    monkeypatch.setattr(m.streams, "uniform",
+                        lambda name, *a, **k: np.zeros(N, np.float32) if name == "churn"
+                        else real(name, *a, **k))
+    before = m.population.customer.copy()
+    m.step()  # exit probability 0, draws 0: nobody leaves
+    assert np.array_equal(m.population.customer, before)
