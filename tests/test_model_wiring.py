@@ -111,10 +111,10 @@ def test_adaptive_backs_off_holds_and_returns_inside_the_model():
 
 def test_adaptive_climbs_to_its_cap_inside_the_model():
     m = _adaptive(**{"strategy.escalation.level": "generic", "strategy.escalation.step_every": 2,
-                     "strategy.escalation.max_level": "behavioural"})
-    for _ in range(8):
+                     "strategy.escalation.max_level": "behavioural", "run.weeks": 10})
+    for _ in range(10):
         m.step()
-    assert m.recorder.frame()["level"].tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
+    assert m.recorder.frame()["level"].tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 3, 3]
 
 
 def test_adaptive_reads_the_weekly_complaint_rate_per_1000_customers(monkeypatch):
