@@ -62,3 +62,14 @@ def test_weights_are_rounded_to_float32_before_summing():
     rows = np.arange(1, 11)
     w = np.full(10, 0.1)
     assert np.array_equal(scatter_rows(adj, rows, w), scatter_rows(adj, rows, w.astype(np.float32)))
+
+
+def test_dense_and_sparse_paths_give_identical_float32_sums():
+    # a star: the centre sums 34 float32 weights; the leaves are the non-zero rows, 97% of
+    # consumers (the dense path); the sums must equal the sparse path's float32 sums
+    adj = _adj(35, [(0, k) for k in range(1, 35)])
+    x = np.r_[0.0, np.random.default_rng(4).random(34)].astype(np.float32)
+    dense = neighbour_sum(adj, x)
+    assert dense.dtype == np.float32
+    assert np.array_equal(dense, scatter_rows(adj, np.arange(1, 35), x[1:]))
+    assert dense[0] != np.float32(x.astype(np.float64).sum())  # float64 sums would differ
