@@ -62,6 +62,10 @@ def test_weights_are_rounded_to_float32_before_summing():
     rows = np.arange(1, 11)
     w = np.full(10, 0.1)
     assert np.array_equal(scatter_rows(adj, rows, w), scatter_rows(adj, rows, w.astype(np.float32)))
+    # 1 + (2**-24 + 2**-50): rounded first, the weight is 2**-24 and the sum ties to 1.0;
+    # added in float64 it would round up to 1 + 2**-23
+    got = scatter_rows(adj, np.array([1, 2]), np.array([1.0, 2.0**-24 + 2.0**-50]))
+    assert got[0] == np.float32(1.0)
 
 
 def test_dense_and_sparse_paths_give_identical_float32_sums():
