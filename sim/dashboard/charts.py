@@ -1,0 +1,232 @@
+"""Matplotlib figures of the dashboard, drawn from the weekly table.
+
+Each function returns a :class:`matplotlib.figure.Figure` made without
+``pyplot`` (no global state, safe from the server's threads). The x axis
+spans the whole run from the first week, so a chart grows in place as the
+run plays; incident weeks are marked on every panel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.markets import SEGMENTS
+
+SEGMENT_COLOURS = {"fundamentalist": "#d62728", "pragmatist": "#1f77b4", "unconcerned": "#2ca02c"}
+INCIDENT_STYLE = {"color": "#7f7f7f", "linestyle": "--", "linewidth": 1.0}
+SIZE = (9.0, 5.6)
+DPI = 72
+MARGINS = {"left": 0.08, "right": 0.92, "top": 0.94, "bottom": 0.09, "wspace": 0.42,
+           "hspace": 0.25}
+"""Fixed margins: a constrained layout would double the cost of a redraw."""
+
+
+def _mark_incidents(ax, incident_weeks: Sequence[int]) -> None:
+    for w in incident_weeks:
+        ax.axvline(w, **INCIDENT_STYLE)
+
+
+def _frame_axes(ax, weeks: int, title: str) -> None:
+    ax.set_xlim(0, max(weeks - 1, 1))
+    ax.set_title(title, fontsize=10)
+    ax.tick_params(labelsize=8)
+    ax.grid(alpha=0.3)
+
+
+def weekly_figure(
+    weekly: pd.DataFrame, weeks: int, incident_weeks: Sequence[int] = ()
+) -> Figure:
+    """The four weekly panels: customers and churn, trust by segment, crossing, revenue.
+
+    Args:
+        weekly: The weekly table so far (:meth:`sim.recorder.WeeklyRecorder.frame`).
+        weeks: Weeks of the whole run (the x range).
+        incident_weeks: Weeks with an incident (dashed lines).
+
+    Returns:
+        The figure.
+    """
+    fig = Figure(figsize=SIZE, dpi=DPI)
+    fig.subplots_adjust(**MARGINS)
+    (a1, a2), (a3, a4) = fig.subplots(2, 2, sharex=True)
+    w = weekly["week"].to_numpy() if len(weekly) else np.array([])
+
+    _frame_axes(a1, weeks, "Customers and churn")
+    if len(w):
+        a1.plot(w, weekly["customers"], color="#1f77b4", label="customers")
+        a1.set_ylabel("customers", fontsize=8)
+        t1 = a1.twinx()
+        t1.step(w, weekly["churned"], where="mid", color="#ff7f0e", label="churned this week")
+        t1.set_ylabel("churned / week", fontsize=8)
+        t1.tick_params(labelsize=8)
+
+    _frame_axes(a2, weeks, "Trust by privacy segment (median, 10-90%)")
+    a2.set_ylim(0, 1)
+    for name in SEGMENTS:
+        if not len(w):
+            break
+        c = SEGMENT_COLOURS.get(name)
+        a2.fill_between(w, weekly[f"trust_p10_{name}"], weekly[f"trust_p90_{name}"],
+                        color=c, alpha=0.15, linewidth=0)
+        a2.plot(w, weekly[f"trust_p50_{name}"], color=c, label=name)
+    if len(w):
+        a2.legend(fontsize=7, loc="lower left")
+
+    _frame_axes(a3, weeks, "Crossing the line and complaints")
+    if len(w):
+        a3.plot(w, 100 * weekly["crossed_share"], color="#9467bd", label="crossed (% of reached)")
+        a3.set_ylabel("% of reached", fontsize=8)
+        t3 = a3.twinx()
+        t3.plot(w, weekly["complaints"], color="#8c564b", label="complaints")
+        t3.set_ylabel("complaints / week", fontsize=8)
+        t3.tick_params(labelsize=8)
+
+    _frame_axes(a4, weeks, "Revenue")
+    if len(w):
+        a4.step(w, weekly["revenue"], where="mid", color="#17becf", label="per week")
+        a4.set_ylabel("per week", fontsize=8)
+        t4 = a4.twinx()
+        t4.plot(w, weekly["revenue_cumulative"], color="#000000", label="cumulative")
+        t4.set_ylabel("cumulative", fontsize=8)
+        t4.tick_params(labelsize=8)
+    for ax in (a1, a2, a3, a4):
+        _mark_incidents(ax, incident_weeks)
+    a3.set_xlabel("week", fontsize=8)
+    a4.set_xlabel("week", fontsize=8)
+    return fig
+
+
+DIFF_TITLES = {
+    "customers": "Customers, B - A",
+    "mean_trust": "Mean trust, B - A",
+    "revenue_cumulative": "Cumulative revenue, B - A",
+    "complaints": "Complaints per week, B - A",
+}
+
+
+def difference_figure(
+    diff: pd.DataFrame,
+    weeks: int,
+    band: pd.DataFrame | None = None,
+    incident_weeks: Sequence[int] = (),
+) -> Figure:
+    """The weekly ``B - A`` difference of each metric, with the paired band if known.
+
+    Args:
+        diff: From :meth:`sim.dashboard.session.PairedRun.difference`.
+        weeks: Weeks of the whole run.
+        band: ``Comparison.weekly`` of replicated runs (``metric``, ``week``,
+            ``diff``, ``ci_low``, ``ci_high``), or None.
+        incident_weeks: Weeks with an incident.
+
+    Returns:
+        The figure.
+    """
+    cols = [c for c in diff.columns if c != "week"]
+    fig = Figure(figsize=(SIZE[0], 2.4 * ((len(cols) + 1) // 2)), dpi=DPI)
+    fig.subplots_adjust(**MARGINS)
+    axes = np.atleast_1d(fig.subplots((len(cols) + 1) // 2, 2, sharex=True)).ravel()
+    for ax, col in zip(axes, cols, strict=False):
+        _frame_axes(ax, weeks, DIFF_TITLES.get(col, f"{col}, B - A"))
+        ax.axhline(0, color="black", linewidth=0.8)
+        if band is not None and col in set(band["metric"]):
+            b = band[band["metric"] == col].sort_values("week")
+            ax.fill_between(b["week"], b["ci_low"], b["ci_high"], color="#1f77b4", alpha=0.2,
+                            linewidth=0, label="paired 95% interval (replicates)")
+            ax.legend(fontsize=7, loc="best")
+        if len(diff):
+            ax.plot(diff["week"], diff[col], color="#1f77b4")
+        _mark_incidents(ax, incident_weeks)
+    for ax in axes[len(cols):]:
+        ax.set_visible(False)
+    return fig
+
+
+CAUSE_STYLE = {
+    "customer": ("o", None),
+    "incident news": ("X", "#000000"),
+    "crossed the line": ("s", "#000000"),
+    "trust or friends": ("v", "#000000"),
+}
+
+
+def network_figure(
+    pos: np.ndarray, edges: np.ndarray, trust: np.ndarray, cause: Sequence[str]
+) -> Figure:
+    """A sampled neighbourhood: nodes coloured by trust, churners marked by cause.
+
+    Args:
+        pos: ``(k, 2)`` positions of the sampled consumers.
+        edges: ``(m, 2)`` edges between them, as indices into ``pos``.
+        trust: Trust of each sampled consumer.
+        cause: ``"customer"`` or the churn cause of each (:data:`CAUSE_STYLE` keys).
+
+    Returns:
+        The figure.
+    """
+    fig = Figure(figsize=(6.0, 5.4), dpi=DPI, layout="constrained")
+    ax = fig.subplots()
+    ax.set_axis_off()
+    if len(edges):
+        from matplotlib.collections import LineCollection
+
+        ax.add_collection(LineCollection(pos[edges], colors="#bbbbbb", linewidths=0.4, zorder=0))
+    cause_arr = np.asarray(cause)
+    sc = None
+    for name, (marker, edge) in CAUSE_STYLE.items():
+        m = cause_arr == name
+        if not m.any():
+            continue
+        sc = ax.scatter(pos[m, 0], pos[m, 1], c=trust[m], cmap="RdYlGn", vmin=0, vmax=1,
+                        marker=marker, s=28 if name == "customer" else 60,
+                        edgecolors=edge or "none", linewidths=0.6, label=name, zorder=2)
+    if sc is not None:
+        fig.colorbar(sc, ax=ax, shrink=0.7, label="trust")
+        ax.legend(fontsize=7, loc="lower left", markerscale=0.8)
+    ax.set_title(f"{len(pos)} consumers around a seed consumer", fontsize=10)
+    return fig
+
+
+def sweep_figure(table: pd.DataFrame, kpi: str, x: str, y: str | None = None) -> Figure:
+    """A sweep's KPI over one factor (line with 95% intervals) or two (heatmap).
+
+    Args:
+        table: From :func:`sim.dashboard.sweeps.kpi_table`: ``x`` (and ``y``)
+            and ``mean``, ``lo``, ``hi``.
+        kpi: KPI name, for the labels.
+        x: Factor on the x axis.
+        y: Second factor (rows of the heatmap), or None for a line chart.
+
+    Returns:
+        The figure.
+    """
+    fig = Figure(figsize=(7.0, 4.2), dpi=DPI, layout="constrained")
+    ax = fig.subplots()
+    if y is None:
+        labels = [str(v) for v in table[x]]
+        pos = np.arange(len(table))
+        ax.errorbar(pos, table["mean"], yerr=[table["mean"] - table["lo"],
+                                              table["hi"] - table["mean"]],
+                    marker="o", capsize=3)
+        ax.set_xticks(pos, labels, fontsize=8)
+        ax.set_xlabel(x)
+        ax.set_ylabel(kpi)
+        ax.grid(alpha=0.3)
+    else:
+        grid = table.pivot(index=y, columns=x, values="mean")
+        im = ax.imshow(grid.to_numpy(dtype=float), aspect="auto", cmap="viridis",
+                       origin="lower")
+        ax.set_xticks(range(grid.shape[1]), [str(v) for v in grid.columns], fontsize=8)
+        ax.set_yticks(range(grid.shape[0]), [str(v) for v in grid.index], fontsize=8)
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+        for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
+            ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=7, color="white")
+        fig.colorbar(im, ax=ax, label=kpi)
+    ax.set_title(f"{kpi} (mean over replicates" + (", 95% interval)" if y is None else ")"),
+                 fontsize=10)
+    return fig
