@@ -119,11 +119,11 @@ def ControlWidget(
                           on_value=set_value)
         elif control.kind == "int" and control.slider:
             solara.SliderInt(label, value=int(value), min=int(control.low or 0),
-                             max=int(control.high or 0), on_value=set_value, thumb_label=True)
+                             max=int(control.high or 0), on_value=set_value, thumb_label="always")
         elif control.kind == "float" and control.slider:
             solara.SliderFloat(label, value=float(value), min=control.low or 0.0,
                                max=control.high or 1.0, step=control.step,
-                               on_value=set_value, thumb_label=True)
+                               on_value=set_value, thumb_label="always")
         elif control.kind == "int":
             solara.InputInt(label, value=int(value), on_value=set_value,
                             continuous_update=False)
@@ -395,7 +395,7 @@ def SweepPanel() -> None:
     def open_folder() -> None:
         try:
             sweep, points = sweeps.open_sweep(folder.value)
-        except Exception as err:  # noqa: BLE001 - any unreadable folder: say why
+        except Exception as err:  # any unreadable folder: say why, keep the app up
             error.value, loaded.value = str(err), None
             return
         error.value, loaded.value = None, (sweep, points)
