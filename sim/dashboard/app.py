@@ -118,12 +118,12 @@ def ControlWidget(
             solara.Select(label=label, values=schema.choices_for(control, sc), value=value,
                           on_value=set_value)
         elif control.kind == "int" and control.slider:
-            solara.SliderInt(label, value=int(value), min=int(control.low or 0),
-                             max=int(control.high or 0), on_value=set_value, thumb_label="always")
+            solara.SliderInt(f"{label}: {value}", value=int(value), min=int(control.low or 0),
+                             max=int(control.high or 0), on_value=set_value, thumb_label=True)
         elif control.kind == "float" and control.slider:
-            solara.SliderFloat(label, value=float(value), min=control.low or 0.0,
-                               max=control.high or 1.0, step=control.step,
-                               on_value=set_value, thumb_label="always")
+            solara.SliderFloat(f"{label}: {value:g}", value=float(value),
+                               min=control.low or 0.0, max=control.high or 1.0,
+                               step=control.step, on_value=set_value, thumb_label=True)
         elif control.kind == "int":
             solara.InputInt(label, value=int(value), on_value=set_value,
                             continuous_update=False)
@@ -362,7 +362,7 @@ def ABPanel(scenario: Scenario) -> None:
             busy.value = False
 
     with solara.Columns([1, 3]):
-        with solara.Column():
+        with solara.Column(classes=["trustsim-b-settings"]):
             solara.Markdown("**Strategy B** (strategy and incidents; consumers, network "
                             "and seed are A's)")
             ScenarioControls(b_settings, sections=SIDE_SECTIONS)
