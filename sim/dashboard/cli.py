@@ -68,7 +68,7 @@ def server_command(host: str, port: int) -> list[str]:
         Arguments for :class:`subprocess.Popen`.
     """
     return [sys.executable, "-m", "solara", "run", APP, "--host", host, "--port", str(port),
-            "--production", "--no-open", "--log-level", "warning"]
+            "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
 
 
 def server_env(scenario: str | Path) -> dict[str, str]:
@@ -102,12 +102,19 @@ def main(args: argparse.Namespace) -> int:
     print(f"trustsim dashboard: http://{args.host}:{port}/ (scenario {path}); Ctrl-C stops it",
           flush=True)
     proc = subprocess.Popen(server_command(args.host, port), env=server_env(path.resolve()))
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # a TERM stops the server too
     try:
         return proc.wait()
     except KeyboardInterrupt:
-        proc.send_signal(signal.SIGINT)
+        proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
