@@ -98,8 +98,11 @@ def _status(rc, name: str = "run") -> str:
     return rc.find(v.Html, class_=f"trustsim-{name}-status").widget.children[0]
 
 
-def _chart_bytes(rc) -> list[bytes]:
-    return [w.value for w in rc.find(ipywidgets.Image).widgets]
+def _chart_bytes(rc) -> bytes:
+    charts = [w for w in rc.find(ipywidgets.Image).widgets
+              if "trustsim-run-chart" in w._dom_classes]
+    assert len(charts) == 1
+    return bytes(charts[0].value)
 
 
 def test_step_button_advances_the_run_and_redraws_the_chart() -> None:
@@ -109,7 +112,7 @@ def test_step_button_advances_the_run_and_redraws_the_chart() -> None:
     rc.find(v.Btn, class_="trustsim-run-step").widget.click()
     assert _status(rc).startswith("Week 1 of 5 · 2,000 consumers")
     after = _chart_bytes(rc)
-    assert after[0] != before[0]
+    assert after != before and after.startswith(b"\x89PNG")
     rc.find(v.Btn, class_="trustsim-run-reset").widget.click()
     assert _status(rc).startswith("Week 0 of 5")
 

@@ -86,7 +86,7 @@ def test_play_updates_the_charts_and_a_lever_restarts_the_run(url: str) -> None:
             status = page.locator(".trustsim-run-status")
             status.wait_for()
             assert status.inner_text().startswith("Week 0 of 30 · 3,000 consumers")
-            chart = page.locator("img").first
+            chart = page.locator(".trustsim-run-chart")
             before = chart.get_attribute("src")
 
             page.locator(".trustsim-run-play").click()
@@ -98,7 +98,7 @@ def test_play_updates_the_charts_and_a_lever_restarts_the_run(url: str) -> None:
                 play.click()
             assert _week(page) >= 8
             page.wait_for_function(
-                "(before) => document.querySelector('img').src !== before", arg=before)
+                "(before) => document.querySelector('.trustsim-run-chart').src !== before", arg=before)
             page.screenshot(path=str(IMG / "dashboard_run.png"), full_page=True)
 
             # a lever: population size; the run starts again on 2,000 consumers

@@ -8,6 +8,7 @@ run plays; incident weeks are marked on every panel.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
 import numpy as np
@@ -98,6 +99,122 @@ def weekly_figure(
     a3.set_xlabel("week", fontsize=8)
     a4.set_xlabel("week", fontsize=8)
     return fig
+
+
+class LiveWeeklyChart:
+    """The four weekly panels, redrawn cheaply week after week (matplotlib blitting).
+
+    Axes, ticks, labels and incident marks are drawn once into a background
+    image; a redraw restores it and draws only the data lines on top, then
+    encodes the PNG. The background is redrawn only when a series leaves its
+    axis limits (which grow with headroom, so that happens a few times per
+    run). A full redraw of the seven axes costs several hundred milliseconds;
+    a blitted one a few tens (``benchmarks/bench_dashboard.py``).
+
+    Args:
+        weeks: Weeks of the whole run (the x range).
+        incident_weeks: Weeks with an incident (dashed lines).
+    """
+
+    HEADROOM = 0.5
+    """Share of a series' span (at least a fifth of its size) added on each side when
+    its axis limits must grow: limits grow geometrically, so the background is redrawn
+    a handful of times per run, not every week."""
+
+    def __init__(self, weeks: int, incident_weeks: Sequence[int] = ()) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        self.weeks = weeks
+        self.figure = weekly_figure(pd.DataFrame(), weeks, incident_weeks)
+        self.canvas = FigureCanvasAgg(self.figure)
+        a1, a2, a3, a4 = self.figure.axes[:4]
+        t1, t3, t4 = a1.twinx(), a3.twinx(), a4.twinx()
+        for ax in (t1, t3, t4):
+            ax.tick_params(labelsize=8)
+        a1.set_ylabel("customers (blue)", fontsize=8)
+        t1.set_ylabel("churned / week (orange)", fontsize=8)
+        a3.set_ylabel("crossed, % of reached (purple)", fontsize=8)
+        t3.set_ylabel("complaints / week (brown)", fontsize=8)
+        a4.set_ylabel("per week (cyan)", fontsize=8)
+        t4.set_ylabel("cumulative (black)", fontsize=8)
+        # (axis, column, scale, colour, drawstyle)
+        self._series = [
+            (a1, "customers", 1.0, "#1f77b4", "default"),
+            (t1, "churned", 1.0, "#ff7f0e", "steps-mid"),
+            (a3, "crossed_share", 100.0, "#9467bd", "default"),
+            (t3, "complaints", 1.0, "#8c564b", "default"),
+            (a4, "revenue", 1.0, "#17becf", "steps-mid"),
+            (t4, "revenue_cumulative", 1.0, "#000000", "default"),
+        ]
+        self._lines = [ax.plot([], [], color=c, drawstyle=d, animated=True)[0]
+                       for ax, _, _, c, d in self._series]
+        self._trust_ax = a2
+        self._medians = [a2.plot([], [], color=SEGMENT_COLOURS.get(name), label=name,
+                                 animated=True)[0] for name in SEGMENTS]
+        handles = [self.figure.axes[1].plot([], [], color=SEGMENT_COLOURS.get(n), label=n)[0]
+                   for n in SEGMENTS]
+        a2.legend(handles=handles, fontsize=7, loc="lower left")
+        for ax, *_ in self._series:
+            ax.set_ylim(0, 1)
+        self._background = None
+        self._fitted: dict[str, bool] = {}
+
+    def _fit_limits(self, weekly: pd.DataFrame) -> bool:
+        """Grow the axis limits that no longer fit their series; True if any changed."""
+        changed = False
+        for ax, col, scale, *_ in self._series:
+            y = weekly[col].to_numpy(dtype=np.float64) * scale
+            lo, hi = float(np.nanmin(y)), float(np.nanmax(y))
+            cur_lo, cur_hi = ax.get_ylim()
+            if lo < cur_lo or hi > cur_hi or not self._fitted.get(col):
+                pad = self.HEADROOM * max(hi - lo, 0.2 * abs(hi), 1e-9)
+                ax.set_ylim(max(lo - pad, 0.0) if lo >= 0 else lo - pad, hi + pad)
+                self._fitted[col] = True
+                changed = True
+        return changed
+
+    def render(self, weekly: pd.DataFrame) -> bytes:
+        """The chart of the weekly table so far, as PNG bytes.
+
+        Args:
+            weekly: The weekly table.
+
+        Returns:
+            PNG image data.
+        """
+        if len(weekly) and self._fit_limits(weekly):
+            self._background = None
+        if self._background is None:
+            self.canvas.draw()  # animated artists are left out
+            self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        else:
+            self.canvas.restore_region(self._background)
+        if len(weekly):
+            w = weekly["week"].to_numpy()
+            for line, (ax, col, scale, *_) in zip(self._lines, self._series, strict=True):
+                line.set_data(w, weekly[col].to_numpy(dtype=np.float64) * scale)
+                ax.draw_artist(line)
+            a2 = self._trust_ax
+            for line, name in zip(self._medians, SEGMENTS, strict=True):
+                band = a2.fill_between(w, weekly[f"trust_p10_{name}"], weekly[f"trust_p90_{name}"],
+                                       color=SEGMENT_COLOURS.get(name), alpha=0.15,
+                                       linewidth=0, animated=True)
+                a2.draw_artist(band)
+                band.remove()
+                line.set_data(w, weekly[f"trust_p50_{name}"])
+                a2.draw_artist(line)
+        return _png(self.canvas)
+
+
+def _png(canvas) -> bytes:
+    """The canvas's current pixels as PNG (fast zlib level: the image is sent, not stored)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    w, h = canvas.get_width_height()
+    Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
+        buf, format="png", compress_level=1)
+    return buf.getvalue()
 
 
 DIFF_TITLES = {
