@@ -20,7 +20,7 @@ import ipywidgets  # noqa: E402
 from conftest import small  # noqa: E402
 
 from sim.config import ConsentConfig, Scenario  # noqa: E402
-from sim.dashboard import export, neighbourhood, schema, sweeps  # noqa: E402
+from sim.dashboard import charts, export, neighbourhood, schema, sweeps  # noqa: E402
 from sim.dashboard.app import Dashboard, ScenarioControls  # noqa: E402
 from sim.dashboard.cli import add_parser, main  # noqa: E402
 from sim.dashboard.session import LiveRun, PairedRun, side_b  # noqa: E402
@@ -98,11 +98,11 @@ def _status(rc, name: str = "run") -> str:
     return rc.find(v.Html, class_=f"trustsim-{name}-status").widget.children[0]
 
 
-def _chart_bytes(rc) -> bytes:
-    charts = [w for w in rc.find(ipywidgets.Image).widgets
-              if "trustsim-run-chart" in w._dom_classes]
-    assert len(charts) == 1
-    return bytes(charts[0].value)
+def _chart_bytes(rc, name: str = "run") -> bytes:
+    found = [w for w in rc.find(ipywidgets.Image).widgets
+             if f"trustsim-{name}-chart" in w._dom_classes]
+    assert len(found) == 1
+    return bytes(found[0].value)
 
 
 def test_step_button_advances_the_run_and_redraws_the_chart() -> None:
@@ -160,8 +160,23 @@ def test_paired_replicates_give_an_interval() -> None:
 
 def test_ab_panel_steps_both_sides() -> None:
     _box, rc = solara.render(Dashboard(small(run__weeks=4)), handle_error=False)
+    before = _chart_bytes(rc, "ab")
     rc.find(v.Btn, class_="trustsim-ab-step").widget.click()
     assert _status(rc, "ab").startswith("Week 1 of 4")
+    assert _chart_bytes(rc, "ab") != before
+
+
+def test_blitted_chart_keeps_every_series_inside_its_axis() -> None:
+    run = LiveRun(load_scenario("data_breach", {"population.size": 2000, "run.weeks": 30}))
+    chart = charts.LiveWeeklyChart(30, [26])
+    for _ in range(30):
+        run.step(1)
+        png = chart.render(run.weekly())
+        assert png.startswith(b"\x89PNG")
+        for ax, col, scale, *_ in chart._series:
+            lo, hi = ax.get_ylim()
+            y = run.weekly()[col] * scale
+            assert lo <= y.min() and y.max() <= hi, col
 
 
 # --------------------------------------------------------------------------- network

@@ -98,7 +98,8 @@ def test_play_updates_the_charts_and_a_lever_restarts_the_run(url: str) -> None:
                 play.click()
             assert _week(page) >= 8
             page.wait_for_function(
-                "(before) => document.querySelector('.trustsim-run-chart').src !== before", arg=before)
+                "(before) => document.querySelector('.trustsim-run-chart').src !== before",
+                arg=before)
             page.screenshot(path=str(IMG / "dashboard_run.png"), full_page=True)
 
             # a lever: population size; the run starts again on 2,000 consumers

@@ -28,7 +28,7 @@ import solara.lab
 from sim.compare import Comparison
 from sim.config import Scenario
 from sim.dashboard import charts, export, neighbourhood, schema, sweeps
-from sim.dashboard.session import SIDE_SECTIONS, LiveRun, PairedRun
+from sim.dashboard.session import DIFF_COLUMNS, SIDE_SECTIONS, LiveRun, PairedRun
 from sim.errors import ScenarioError
 from sim.scenario_io import load_scenario
 
@@ -308,14 +308,16 @@ def NetworkView(runner: Runner, tick: int) -> None:
     nodes, edges, pos = solara.use_memo(sample, [model, start.value])
     solara.InputInt("seed consumer", value=start, continuous_update=False)
 
-    def draw() -> Any:
+    chart = solara.use_memo(lambda: charts.LiveNetworkChart(pos, edges), [model, start.value])
+
+    def draw() -> bytes:
         trust, cause = runner.read(lambda r: (
             r.model.population.trust[nodes].copy(),
             neighbourhood.churn_cause(r.model.population, nodes)))
-        return charts.network_figure(pos, edges, trust, cause)
+        return chart.render(trust, cause)
 
-    fig = solara.use_memo(draw, [model, start.value, tick])
-    solara.FigureMatplotlib(fig, dependencies=[model, start.value, tick], format=FORMAT)
+    png = solara.use_memo(draw, [model, start.value, tick])
+    solara.Image(png, classes=["trustsim-network-chart"])
 
 
 @solara.component
@@ -350,10 +352,12 @@ def ABPanel(scenario: Scenario) -> None:
     runner, tick = _use_runner(lambda: PairedRun(scenario, b_settings.value),
                                (scenario, b_settings.value, generation.value))
     weeks = scenario.run.weeks
-    diff = runner.read(lambda r: r.difference())
     band = comparison.value.weekly if comparison.value is not None else None
     marks = sorted(set(incident_weeks(scenario)) | set(incident_weeks(b_settings.value)))
-    fig = solara.use_memo(lambda: charts.difference_figure(diff, weeks, band, marks),
+    chart = solara.use_memo(
+        lambda: charts.LiveDifferenceChart(DIFF_COLUMNS, weeks, band, marks),
+        [runner, comparison.value])
+    png = solara.use_memo(lambda: chart.render(runner.read(lambda r: r.difference())),
                           [runner, tick.value, comparison.value])
 
     def run_replicates() -> None:
@@ -372,8 +376,7 @@ def ABPanel(scenario: Scenario) -> None:
             PlayControls(runner, tick, lambda: generation.set(generation.value + 1), "ab")
             solara.Text(_status(runner, weeks, scenario.population.size),
                         classes=["trustsim-ab-status"])
-            solara.FigureMatplotlib(fig, dependencies=[runner, tick.value, comparison.value],
-                                    format=FORMAT)
+            solara.Image(png, classes=["trustsim-ab-chart"])
             with solara.Row():
                 solara.InputInt("replicates", value=replicates, continuous_update=False)
                 solara.Button("Run replicates (paired interval)", on_click=run_replicates,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -101,19 +102,22 @@ def weekly_figure(
     return fig
 
 
-class LiveWeeklyChart:
-    """The four weekly panels, redrawn cheaply week after week (matplotlib blitting).
+class BlitChart:
+    """Line panels redrawn cheaply week after week (matplotlib blitting).
 
-    Axes, ticks, labels and incident marks are drawn once into a background
+    Axes, ticks, labels and static marks are drawn once into a background
     image; a redraw restores it and draws only the data lines on top, then
     encodes the PNG. The background is redrawn only when a series leaves its
     axis limits (which grow with headroom, so that happens a few times per
-    run). A full redraw of the seven axes costs several hundred milliseconds;
-    a blitted one a few tens (``benchmarks/bench_dashboard.py``).
+    run). A full redraw of a figure of several axes costs hundreds of
+    milliseconds; a blitted one a few tens (``benchmarks/bench_dashboard.py``).
 
     Args:
-        weeks: Weeks of the whole run (the x range).
-        incident_weeks: Weeks with an incident (dashed lines).
+        figure: The figure, axes and static artists in place.
+        series: ``(axis, column, scale, colour, drawstyle)`` per line: the
+            line draws ``scale * frame[column]`` against ``frame["week"]``.
+        extent: Optional ``{column: (low, high)}`` the axis of that column must
+            show as well (e.g. a band drawn in the background).
     """
 
     HEADROOM = 0.5
@@ -121,13 +125,74 @@ class LiveWeeklyChart:
     its axis limits must grow: limits grow geometrically, so the background is redrawn
     a handful of times per run, not every week."""
 
-    def __init__(self, weeks: int, incident_weeks: Sequence[int] = ()) -> None:
+    def __init__(self, figure: Figure, series: Sequence[tuple[Any, str, float, str, str]],
+                 extent: dict[str, tuple[float, float]] | None = None) -> None:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-        self.weeks = weeks
-        self.figure = weekly_figure(pd.DataFrame(), weeks, incident_weeks)
-        self.canvas = FigureCanvasAgg(self.figure)
-        a1, a2, a3, a4 = self.figure.axes[:4]
+        self.figure = figure
+        self.canvas = FigureCanvasAgg(figure)
+        self._series = list(series)
+        self._lines = [ax.plot([], [], color=c, drawstyle=d, animated=True)[0]
+                       for ax, _, _, c, d in self._series]
+        self._extent = extent or {}
+        self._background = None
+        self._fitted: set[str] = set()
+
+    def _fit_limits(self, frame: pd.DataFrame) -> bool:
+        """Grow the axis limits that no longer fit their series; True if any changed."""
+        changed = False
+        for ax, col, scale, *_ in self._series:
+            y = frame[col].to_numpy(dtype=np.float64) * scale
+            lo, hi = float(np.nanmin(y)), float(np.nanmax(y))
+            if col in self._extent:
+                lo, hi = min(lo, self._extent[col][0]), max(hi, self._extent[col][1])
+            cur_lo, cur_hi = ax.get_ylim()
+            if lo < cur_lo or hi > cur_hi or col not in self._fitted:
+                pad = self.HEADROOM * max(hi - lo, 0.2 * abs(hi), 1e-9)
+                ax.set_ylim(max(lo - pad, 0.0) if lo >= 0 else lo - pad, hi + pad)
+                self._fitted.add(col)
+                changed = True
+        return changed
+
+    def _draw_more(self, frame: pd.DataFrame, w: np.ndarray) -> None:
+        """Draw animated artists beyond the lines (none here)."""
+
+    def render(self, frame: pd.DataFrame) -> bytes:
+        """The chart of the table so far, as PNG bytes.
+
+        Args:
+            frame: One row per week, with ``week`` and the series' columns.
+
+        Returns:
+            PNG image data.
+        """
+        if len(frame) and self._fit_limits(frame):
+            self._background = None
+        if self._background is None:
+            self.canvas.draw()  # animated artists are left out
+            self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        else:
+            self.canvas.restore_region(self._background)
+        if len(frame):
+            w = frame["week"].to_numpy()
+            for line, (ax, col, scale, *_) in zip(self._lines, self._series, strict=True):
+                line.set_data(w, frame[col].to_numpy(dtype=np.float64) * scale)
+                ax.draw_artist(line)
+            self._draw_more(frame, w)
+        return _png(self.canvas)
+
+
+class LiveWeeklyChart(BlitChart):
+    """The four weekly panels of :func:`weekly_figure`, blitted (see :class:`BlitChart`).
+
+    Args:
+        weeks: Weeks of the whole run (the x range).
+        incident_weeks: Weeks with an incident (dashed lines).
+    """
+
+    def __init__(self, weeks: int, incident_weeks: Sequence[int] = ()) -> None:
+        fig = weekly_figure(pd.DataFrame(), weeks, incident_weeks)
+        a1, a2, a3, a4 = fig.axes[:4]
         t1, t3, t4 = a1.twinx(), a3.twinx(), a4.twinx()
         for ax in (t1, t3, t4):
             ax.tick_params(labelsize=8)
@@ -137,73 +202,53 @@ class LiveWeeklyChart:
         t3.set_ylabel("complaints / week (brown)", fontsize=8)
         a4.set_ylabel("per week (cyan)", fontsize=8)
         t4.set_ylabel("cumulative (black)", fontsize=8)
-        # (axis, column, scale, colour, drawstyle)
-        self._series = [
+        super().__init__(fig, [
             (a1, "customers", 1.0, "#1f77b4", "default"),
             (t1, "churned", 1.0, "#ff7f0e", "steps-mid"),
             (a3, "crossed_share", 100.0, "#9467bd", "default"),
             (t3, "complaints", 1.0, "#8c564b", "default"),
             (a4, "revenue", 1.0, "#17becf", "steps-mid"),
             (t4, "revenue_cumulative", 1.0, "#000000", "default"),
-        ]
-        self._lines = [ax.plot([], [], color=c, drawstyle=d, animated=True)[0]
-                       for ax, _, _, c, d in self._series]
+        ])
         self._trust_ax = a2
-        self._medians = [a2.plot([], [], color=SEGMENT_COLOURS.get(name), label=name,
-                                 animated=True)[0] for name in SEGMENTS]
-        handles = [self.figure.axes[1].plot([], [], color=SEGMENT_COLOURS.get(n), label=n)[0]
-                   for n in SEGMENTS]
+        self._medians = [a2.plot([], [], color=SEGMENT_COLOURS.get(name), animated=True)[0]
+                         for name in SEGMENTS]
+        handles = [a2.plot([], [], color=SEGMENT_COLOURS.get(n), label=n)[0] for n in SEGMENTS]
         a2.legend(handles=handles, fontsize=7, loc="lower left")
-        for ax, *_ in self._series:
-            ax.set_ylim(0, 1)
-        self._background = None
-        self._fitted: dict[str, bool] = {}
 
-    def _fit_limits(self, weekly: pd.DataFrame) -> bool:
-        """Grow the axis limits that no longer fit their series; True if any changed."""
-        changed = False
-        for ax, col, scale, *_ in self._series:
-            y = weekly[col].to_numpy(dtype=np.float64) * scale
-            lo, hi = float(np.nanmin(y)), float(np.nanmax(y))
-            cur_lo, cur_hi = ax.get_ylim()
-            if lo < cur_lo or hi > cur_hi or not self._fitted.get(col):
-                pad = self.HEADROOM * max(hi - lo, 0.2 * abs(hi), 1e-9)
-                ax.set_ylim(max(lo - pad, 0.0) if lo >= 0 else lo - pad, hi + pad)
-                self._fitted[col] = True
-                changed = True
-        return changed
+    def _draw_more(self, frame: pd.DataFrame, w: np.ndarray) -> None:
+        """Trust bands and medians per segment (the trust axis is fixed to [0, 1])."""
+        a2 = self._trust_ax
+        for line, name in zip(self._medians, SEGMENTS, strict=True):
+            band = a2.fill_between(w, frame[f"trust_p10_{name}"], frame[f"trust_p90_{name}"],
+                                   color=SEGMENT_COLOURS.get(name), alpha=0.15, linewidth=0,
+                                   animated=True)
+            a2.draw_artist(band)
+            band.remove()
+            line.set_data(w, frame[f"trust_p50_{name}"])
+            a2.draw_artist(line)
 
-    def render(self, weekly: pd.DataFrame) -> bytes:
-        """The chart of the weekly table so far, as PNG bytes.
 
-        Args:
-            weekly: The weekly table.
+class LiveDifferenceChart(BlitChart):
+    """The B - A panels of :func:`difference_figure`, blitted (see :class:`BlitChart`).
 
-        Returns:
-            PNG image data.
-        """
-        if len(weekly) and self._fit_limits(weekly):
-            self._background = None
-        if self._background is None:
-            self.canvas.draw()  # animated artists are left out
-            self._background = self.canvas.copy_from_bbox(self.figure.bbox)
-        else:
-            self.canvas.restore_region(self._background)
-        if len(weekly):
-            w = weekly["week"].to_numpy()
-            for line, (ax, col, scale, *_) in zip(self._lines, self._series, strict=True):
-                line.set_data(w, weekly[col].to_numpy(dtype=np.float64) * scale)
-                ax.draw_artist(line)
-            a2 = self._trust_ax
-            for line, name in zip(self._medians, SEGMENTS, strict=True):
-                band = a2.fill_between(w, weekly[f"trust_p10_{name}"], weekly[f"trust_p90_{name}"],
-                                       color=SEGMENT_COLOURS.get(name), alpha=0.15,
-                                       linewidth=0, animated=True)
-                a2.draw_artist(band)
-                band.remove()
-                line.set_data(w, weekly[f"trust_p50_{name}"])
-                a2.draw_artist(line)
-        return _png(self.canvas)
+    Args:
+        columns: Metrics to draw (one panel each).
+        weeks: Weeks of the whole run.
+        band: Paired intervals of replicated runs (``Comparison.weekly``), or None.
+        incident_weeks: Weeks with an incident.
+    """
+
+    def __init__(self, columns: Sequence[str], weeks: int, band: pd.DataFrame | None = None,
+                 incident_weeks: Sequence[int] = ()) -> None:
+        empty = pd.DataFrame({"week": [], **{c: [] for c in columns}})
+        fig = difference_figure(empty, weeks, band, incident_weeks)
+        extent = {}
+        if band is not None:
+            for col, grp in band.groupby("metric"):
+                extent[str(col)] = (float(grp["ci_low"].min()), float(grp["ci_high"].max()))
+        super().__init__(fig, [(ax, col, 1.0, "#1f77b4", "default")
+                               for ax, col in zip(fig.axes, columns, strict=False)], extent)
 
 
 def _png(canvas) -> bytes:
@@ -271,41 +316,74 @@ CAUSE_STYLE = {
 }
 
 
-def network_figure(
-    pos: np.ndarray, edges: np.ndarray, trust: np.ndarray, cause: Sequence[str]
-) -> Figure:
+class LiveNetworkChart:
     """A sampled neighbourhood: nodes coloured by trust, churners marked by cause.
+
+    Edges, axes, colour bar and legend are drawn once into a background image
+    (the layout is fixed for a sample); a redraw restores it and draws only the
+    nodes, whose colours and markers change week by week.
 
     Args:
         pos: ``(k, 2)`` positions of the sampled consumers.
         edges: ``(m, 2)`` edges between them, as indices into ``pos``.
-        trust: Trust of each sampled consumer.
-        cause: ``"customer"`` or the churn cause of each (:data:`CAUSE_STYLE` keys).
-
-    Returns:
-        The figure.
     """
-    fig = Figure(figsize=(6.0, 5.4), dpi=DPI, layout="constrained")
-    ax = fig.subplots()
-    ax.set_axis_off()
-    if len(edges):
-        from matplotlib.collections import LineCollection
 
-        ax.add_collection(LineCollection(pos[edges], colors="#bbbbbb", linewidths=0.4, zorder=0))
-    cause_arr = np.asarray(cause)
-    sc = None
-    for name, (marker, edge) in CAUSE_STYLE.items():
-        m = cause_arr == name
-        if not m.any():
-            continue
-        sc = ax.scatter(pos[m, 0], pos[m, 1], c=trust[m], cmap="RdYlGn", vmin=0, vmax=1,
-                        marker=marker, s=28 if name == "customer" else 60,
-                        edgecolors=edge or "none", linewidths=0.6, label=name, zorder=2)
-    if sc is not None:
-        fig.colorbar(sc, ax=ax, shrink=0.7, label="trust")
-        ax.legend(fontsize=7, loc="lower left", markerscale=0.8)
-    ax.set_title(f"{len(pos)} consumers around a seed consumer", fontsize=10)
-    return fig
+    def __init__(self, pos: np.ndarray, edges: np.ndarray) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.cm import ScalarMappable
+        from matplotlib.collections import LineCollection
+        from matplotlib.colors import Normalize
+        from matplotlib.lines import Line2D
+
+        self.pos = pos
+        self.figure = Figure(figsize=(6.0, 5.4), dpi=DPI)
+        self.figure.subplots_adjust(left=0.02, right=0.98, top=0.93, bottom=0.02)
+        self.canvas = FigureCanvasAgg(self.figure)
+        ax = self.ax = self.figure.subplots()
+        ax.set_axis_off()
+        pad = 0.05 * max(float(np.ptp(pos)), 1e-9) if len(pos) else 1.0
+        if len(pos):
+            ax.set_xlim(pos[:, 0].min() - pad, pos[:, 0].max() + pad)
+            ax.set_ylim(pos[:, 1].min() - pad, pos[:, 1].max() + pad)
+        if len(edges):
+            ax.add_collection(LineCollection(pos[edges], colors="#bbbbbb", linewidths=0.4))
+        self.norm = Normalize(0.0, 1.0)
+        self.figure.colorbar(ScalarMappable(self.norm, "RdYlGn"), ax=ax, shrink=0.7,
+                             label="trust")
+        ax.legend(handles=[Line2D([], [], marker=m, linestyle="", color="#999999",
+                                  markeredgecolor=e or "none", label=name)
+                           for name, (m, e) in CAUSE_STYLE.items()],
+                  fontsize=7, loc="lower left")
+        ax.set_title(f"{len(pos)} consumers around a seed consumer", fontsize=10)
+        self._background = None
+
+    def render(self, trust: np.ndarray, cause: Sequence[str]) -> bytes:
+        """The sample with this week's trust and churners, as PNG bytes.
+
+        Args:
+            trust: Trust of each sampled consumer.
+            cause: ``"customer"`` or the churn cause of each (:data:`CAUSE_STYLE` keys).
+
+        Returns:
+            PNG image data.
+        """
+        if self._background is None:
+            self.canvas.draw()
+            self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        else:
+            self.canvas.restore_region(self._background)
+        cause_arr = np.asarray(cause)
+        for name, (marker, edge) in CAUSE_STYLE.items():
+            m = cause_arr == name
+            if not m.any():
+                continue
+            sc = self.ax.scatter(self.pos[m, 0], self.pos[m, 1], c=trust[m], cmap="RdYlGn",
+                                 norm=self.norm, marker=marker,
+                                 s=28 if name == "customer" else 60,
+                                 edgecolors=edge or "none", linewidths=0.6, animated=True)
+            self.ax.draw_artist(sc)
+            sc.remove()
+        return _png(self.canvas)
 
 
 def sweep_figure(table: pd.DataFrame, kpi: str, x: str, y: str | None = None) -> Figure:
