@@ -116,8 +116,18 @@ def test_play_updates_the_charts_and_a_lever_restarts_the_run(url: str) -> None:
 
             # A/B on the same consumers: B escalates to the most personal level
             page.get_by_role("tab", name="A/B").click()
-            page.locator(".trustsim-b-settings").get_by_label("escalation.level").click(force=True)
-            page.get_by_role("option", name="personal").click()
+            b_level = (page.locator(".trustsim-b-settings .v-select")
+                       .filter(has_text="escalation.level").locator(".v-select__slot"))
+            b_level.wait_for()
+            personal = page.get_by_role("option", name="personal")
+            for _ in range(5):  # the menu may miss a click made while the tab still renders
+                b_level.click()
+                try:
+                    personal.wait_for(timeout=5_000)
+                    break
+                except sync_api.TimeoutError:
+                    page.keyboard.press("Escape")
+            personal.click()
             page.locator(".trustsim-b-settings").get_by_text("personal").first.wait_for()
             page.locator(".trustsim-ab-play").click()
             page.wait_for_function(
