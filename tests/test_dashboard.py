@@ -247,6 +247,53 @@ def test_kpi_table_averages_other_factors_and_pivots() -> None:
         sweeps.kpi_table(points, "profit", "a")
 
 
+def test_sweep_panel_opens_a_finished_sweep(tmp_path: Path) -> None:
+    from sim.dashboard.app import SweepPanel
+    from sim.sweep import run_sweep
+
+    spec = tmp_path / "grid.toml"
+    baseline = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+    spec.write_text(f"""
+name = "grid"
+base = "{baseline}"
+seed = 5
+replicates = 2
+kpis = ["retention", "revenue_cumulative"]
+[overrides]
+"population.size" = 200
+"run.weeks" = 4
+[design]
+kind = "grid"
+[[factors]]
+key = "strategy.escalation.level"
+name = "escalation"
+role = "lever"
+values = ["generic", "personal"]
+[[factors]]
+key = "strategy.transparency"
+role = "lever"
+values = [0.0, 1.0]
+""")
+    out = tmp_path / "out"
+    run_sweep(spec, out, workers=0, progress=False)
+    sweep, points = sweeps.open_sweep(out)
+    table = sweeps.kpi_table(points, "retention", "escalation")
+    assert table["escalation"].tolist() == ["generic", "personal"]
+    expect = sweep.results.groupby("point")["retention"].mean()
+    generic = points.loc[points["escalation"] == "generic", "point"]
+    assert table["mean"].iloc[0] == pytest.approx(expect[generic].mean())
+
+    _box, rc = solara.render(SweepPanel(), handle_error=False)
+    field = rc.find(v.TextField, label="sweep folder").widget
+    field.v_model = str(out)
+    field.fire_event("focusout")
+    rc.find(v.Btn, children=["Open"]).widget.click()
+    assert len(rc.find(ipywidgets.Image).widgets) == 1
+    best = [w.children[0] for w in rc.find(v.Html, class_="trustsim-sweep-best").widgets]
+    assert [b.split(" at ")[0] for b in best] == [
+        "retention highest", "revenue_cumulative highest"]
+
+
 def test_sweep_panel_reports_a_folder_that_is_not_a_sweep(tmp_path: Path) -> None:
     from sim.dashboard.app import SweepPanel
 

@@ -403,9 +403,9 @@ def SweepPanel() -> None:
         except Exception as err:  # any unreadable folder: say why, keep the app up
             error.value, loaded.value = str(err), None
             return
-        error.value, loaded.value = None, (sweep, points)
-        kpi.value = sweeps.kpi_names(sweep)[0]
+        kpi.value = sweeps.kpi_names(sweep)[0]  # choices first: the chart reads them
         x.value = sweep.spec.factor_names[0]
+        error.value, loaded.value = None, (sweep, points)
 
     with solara.Row():
         solara.InputText("sweep folder", value=folder, continuous_update=False)
@@ -425,7 +425,8 @@ def SweepPanel() -> None:
     table = sweeps.kpi_table(points, kpi.value, x.value, second)
     solara.FigureMatplotlib(charts.sweep_figure(table, kpi.value, x.value, second),
                             format=FORMAT)
-    solara.Markdown("```\n" + "\n".join(sweeps.ranking(sweep, points)) + "\n```")
+    for line in sweeps.ranking(sweep, points):
+        solara.Text(line, classes=["trustsim-sweep-best"])
 
 
 @solara.component
