@@ -250,30 +250,13 @@ def test_kpi_table_averages_other_factors_and_pivots() -> None:
 def test_sweep_panel_opens_a_finished_sweep(tmp_path: Path) -> None:
     from sim.dashboard.app import SweepPanel
     from sim.sweep import run_sweep
+    from sim.sweep.spec import load_spec
 
-    spec = tmp_path / "grid.toml"
-    baseline = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
-    spec.write_text(f"""
-name = "grid"
-base = "{baseline}"
-seed = 5
-replicates = 2
-kpis = ["retention", "revenue_cumulative"]
-[overrides]
-"population.size" = 200
-"run.weeks" = 4
-[design]
-kind = "grid"
-[[factors]]
-key = "strategy.escalation.level"
-name = "escalation"
-role = "lever"
-values = ["generic", "personal"]
-[[factors]]
-key = "strategy.transparency"
-role = "lever"
-values = [0.0, 1.0]
-""")
+    spec = load_spec(Path(__file__).resolve().parents[1] / "scenarios" / "sweeps"
+                     / "escalation_vs_transparency.toml", {
+        "overrides.population.size": 200, "overrides.run.weeks": 4, "replicates": 2,
+        "kpis": ["retention", "revenue_cumulative"],
+        "factors.0.values": ["generic", "personal"], "factors.1.steps": 2})
     out = tmp_path / "out"
     run_sweep(spec, out, workers=0, progress=False)
     sweep, points = sweeps.open_sweep(out)
