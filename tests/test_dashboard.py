@@ -301,3 +301,20 @@ def test_cli_parses_and_rejects_a_bad_scenario(capsys: pytest.CaptureFixture) ->
         "nosuch_scenario", "127.0.0.1", 0, main)
     assert main(args) == 1
     assert "nosuch_scenario" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- notebook
+
+
+@pytest.mark.slow
+def test_the_dashboard_displays_in_a_notebook() -> None:
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import sim\nfrom sim.dashboard import Dashboard\n"
+        'Dashboard(sim.load_scenario("baseline", overrides={"population.size": 1000}))'))
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3").execute()
+    views = [o for o in nb.cells[0].outputs
+             if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert len(views) == 1
