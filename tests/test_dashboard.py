@@ -6,6 +6,7 @@ Components are rendered headlessly with ``solara.render`` (as Mesa's own
 
 from __future__ import annotations
 
+import time
 import typing
 from pathlib import Path
 
@@ -115,6 +116,31 @@ def test_step_button_advances_the_run_and_redraws_the_chart() -> None:
     assert after != before and after.startswith(b"\x89PNG")
     rc.find(v.Btn, class_="trustsim-run-reset").widget.click()
     assert _status(rc).startswith("Week 0 of 5")
+
+
+def test_play_runs_to_the_end_and_stops() -> None:
+    _box, rc = solara.render(Dashboard(small(run__weeks=3)), handle_error=False)
+    play = rc.find(v.Btn, class_="trustsim-run-play")
+    play.widget.click()
+    deadline = time.monotonic() + 120  # a generous bound, not a speed assertion
+    while not _status(rc).startswith("Week 3 of 3") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _status(rc).startswith("Week 3 of 3")
+    while play.widget.children != ["Play"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert play.widget.children == ["Play"] and play.widget.disabled
+
+
+def test_a_scenario_opens_by_name_and_a_bad_name_is_reported() -> None:
+    _box, rc = solara.render(Dashboard(small()), handle_error=False)
+    field = rc.find(v.TextField, label="open scenario (file or built-in name)").widget
+    field.v_model = "data_breach"
+    field.fire_event("focusout")
+    assert _status(rc).startswith("Week 0 of 52 · 10,000 consumers")
+    field.v_model = "no_such_scenario"
+    field.fire_event("focusout")
+    error = rc.find(v.Alert, type="error").widget.children[0]
+    assert "no_such_scenario" in error and "built-in scenarios: adaptive_backoff" in error
 
 
 def test_live_run_matches_a_whole_run() -> None:

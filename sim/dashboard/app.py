@@ -71,6 +71,11 @@ class Runner:
         self.run = run
         self.lock = threading.Lock()
         self.last_ms = 0.0
+        self.retired = False
+
+    def retire(self) -> None:
+        """Mark the runner replaced (new settings, reset): its play loop stops."""
+        self.retired = True
 
     def step(self, weeks: int) -> int:
         """Step under the lock; remembers the time it took."""
@@ -205,13 +210,14 @@ def PlayControls(
     per_frame = solara.use_reactive(1)
 
     def loop() -> None:
-        while playing.value and runner.run.running:
+        while playing.value and runner.run.running and not runner.retired:
             runner.step(per_frame.value)
             tick.value += 1
             time.sleep(delay_ms.value / 1000.0)
-        playing.value = False
+        if not runner.retired:  # a replaced run leaves playing to its successor
+            playing.value = False
 
-    solara.use_thread(loop, dependencies=[playing.value])
+    solara.use_thread(loop, dependencies=[playing.value, runner])
 
     def step_once() -> None:
         runner.step(per_frame.value)
@@ -238,6 +244,7 @@ def _use_runner(make: Callable[[], LiveRun | PairedRun], key: Any) -> tuple[Runn
     """A runner rebuilt whenever ``key`` changes, and a tick that counts its steps."""
     tick = solara.use_reactive(0)
     runner = solara.use_memo(lambda: Runner(make()), [key])
+    solara.use_effect(lambda: runner.retire, [runner])  # cleanup: when replaced or unmounted
     return runner, tick
 
 
@@ -439,10 +446,22 @@ def Dashboard(scenario: Scenario | str | Path | None = None) -> None:
     """
     start = solara.use_memo(lambda: initial_scenario(scenario), [])
     settings = solara.use_reactive(start)
+    load_error = solara.use_reactive(None)
+
+    def open_scenario(ref: str) -> None:
+        try:
+            settings.value, load_error.value = load_scenario(ref), None
+        except ScenarioError as err:
+            load_error.value = str(err)
+
     solara.Title("trustsim dashboard")
     with solara.Columns([1, 3]):
         with solara.Column():
             solara.Markdown(f"**Settings** · {settings.value.name}")
+            solara.InputText("open scenario (file or built-in name)", value="",
+                             on_value=open_scenario, continuous_update=False)
+            if load_error.value:
+                solara.Error(load_error.value, dense=True)
             ScenarioControls(settings)
         with solara.Column():
             with solara.lab.Tabs():
