@@ -11,7 +11,7 @@ FIND_PY = for c in $(PYTHON) python3.12 python3.13 python3.14 python3 python; do
 	  $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null && { echo $$p; exit 0; }; \
 	done; exit 1
 
-.PHONY: run test test-fast lint bench golden notebooks clean
+.PHONY: run test test-fast lint bench golden mutation notebooks dashboard clean
 
 $(STAMP): pyproject.toml
 	@base=$$($(FIND_PY)) || { echo "error: trustsim needs Python 3.12 or newer and none was found." >&2; \
@@ -42,8 +42,14 @@ bench: $(STAMP)  ## speed and memory figures (reported, not asserted)
 golden: $(STAMP)  ## rewrite tests/golden/ on purpose (a behaviour change; say why in the commit)
 	$(PY) -m tests.golden.regenerate
 
+mutation: $(STAMP)  ## mutation score of the mechanisms and wiring (mutmut 3; minutes)
+	$(PY) tests/mutation_score.py --workers 2
+
 notebooks: $(STAMP)  ## open JupyterLab on the notebooks folder
 	$(VENV)/bin/jupyter lab notebooks
+
+dashboard: $(STAMP)  ## serve the interactive dashboard on http://127.0.0.1:8765/
+	$(VENV)/bin/trustsim dashboard $(SCENARIO) --host 127.0.0.1 --port $(or $(PORT),8765)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -96,3 +96,56 @@ def test_exit_probability_is_precise_for_small_hazards():
     d = np.array([0.0, 0.5, 0.01, 1.0, 0.2], dtype=np.float32)
     both = 1 - np.exp(-h.astype(np.float64)) * (1 - d)
     assert np.allclose(exit_probability(h, d), both, rtol=1e-6, atol=1e-7)
+
+
+def test_watts_rule_is_inclusive_exactly_at_the_threshold():
+    """Mutant: Watts rule ``>=`` -> ``>``; 1 of 4 friends is exactly 0.25."""
+    adj = _star(4)
+    churned = np.array([False, True, False, False, False])
+    deg = np.diff(adj.indptr).astype(np.float32)
+    thr = np.full(5, 0.25, np.float32)
+    assert ch.threshold_rule(adj, churned, deg, thr).tolist() == [True, False, False, False, False]
+    thr[0] = np.nextafter(np.float32(0.25), np.float32(1))
+    assert not ch.threshold_rule(adj, churned, deg, thr)[0]
+
+
+def test_watts_rule_single_friend_and_isolated_without_warnings():
+    # leaf 1's only friend (the centre) left: share 1 >= 0.5; isolated node 3 never leaves
+    adj = sp.csr_array(
+        (np.ones(4, np.float32), ([0, 1, 0, 2], [1, 0, 2, 0])), shape=(4, 4))
+    churned = np.array([True, False, False, False])
+    deg = np.diff(adj.indptr).astype(np.float32)
+    with np.errstate(all="raise"):
+        leave = ch.threshold_rule(adj, churned, deg, np.full(4, 0.5, np.float32))
+    assert leave.tolist() == [False, True, True, False]
+
+
+def test_hazard_exact_values_cap_and_dtype():
+    t = np.array([1.0, 0.0, 0.5, 0.0])
+    e = np.array([0.0, 0.0, 2.0, 100.0])
+    h = ch.hazard(t, e, base_hazard=0.01, trust_sensitivity=2.0, contagion_ratio=2.0)
+    assert h.dtype == np.float32 and h.shape == (4,)
+    want = [0.01, 0.01 * np.exp(2.0), 0.01 * np.exp(1.0) * 4.0, np.exp(60.0)]
+    assert h.tolist() == pytest.approx(want, rel=1e-5)
+    # ratio 1: exposure is ignored
+    h1 = ch.hazard(t, e, base_hazard=0.01, trust_sensitivity=2.0, contagion_ratio=1.0)
+    assert h1[3] == pytest.approx(0.01 * np.exp(2.0), rel=1e-5)
+
+
+def test_zero_base_hazard_is_exactly_zero_without_log_of_zero():
+    t = np.array([0.2, 0.9])
+    with np.errstate(all="raise"):
+        h = ch.hazard(t, np.zeros(2), base_hazard=0.0, trust_sensitivity=3.0, contagion_ratio=2.0)
+    assert h.dtype == np.float32 and h.shape == (2,) and not h.any()
+
+
+def test_float64_inputs_give_float32_outputs():
+    h = np.array([0.1, 0.2])
+    p = np.array([0.5, 0.0])
+    q = ch.exit_probability(h, p)
+    assert q.dtype == np.float32
+    assert q.tolist() == pytest.approx([1 - np.exp(-0.1) * 0.5, 1 - np.exp(-0.2)], rel=1e-6)
+    s = ch.stated_to_actual(np.array([1.0, 0.3]), 0.05)
+    assert s.dtype == np.float32 and s.tolist() == pytest.approx([0.05, 0.015], rel=1e-6)
+    e = ch.social_exposure(_star(2), {}, 5, window=3, decay=0.5)
+    assert e.dtype == np.float32 and e.shape == (3,) and not e.any()

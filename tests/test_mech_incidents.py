@@ -57,3 +57,57 @@ def test_exit_intention_only_stated_and_irresponsible():
     assert inc.exit_intention(new, stop, severity=0.7, responsible=False).tolist() == \
         pytest.approx([0.7, 0, 0])
     assert not inc.exit_intention(new, stop, severity=0.7, responsible=True).any()
+
+
+def test_trust_loss_scales_with_severity():
+    """Mutant: ``severity`` dropped from the loss (or divided instead of multiplied)."""
+    t = np.array([0.8, 0.5], np.float32)
+    new = np.array([True, True])
+    out = inc.incident_trust_loss(t, new, severity=0.5, responsible=False, transparency=0.0,
+                                  **LOSS)
+    # loss share 0.3 * 0.5 = 0.15
+    assert out.tolist() == pytest.approx([0.8 * 0.85, 0.5 * 0.85], rel=1e-6)
+    both = inc.incident_trust_loss(t, new, severity=0.5, responsible=True, transparency=0.5,
+                                   **LOSS)
+    # 0.3 * 0.5 * (1 - 0.5 * 0.5) * 0.4 = 0.045
+    assert both.tolist() == pytest.approx([0.8 * 0.955, 0.5 * 0.955], rel=1e-6)
+
+
+def test_trust_loss_share_is_clipped_to_the_unit_interval():
+    t = np.array([0.8, 0.4])
+    new = np.array([True, False])
+    # a loss share above 1 empties trust; below 0 (mitigation over 100%) leaves it
+    out = inc.incident_trust_loss(t, new, severity=1.0, responsible=False, transparency=0.0,
+                                  impact=3.0, responsible_factor=1.0, transparency_mitigation=0.0)
+    assert out.dtype == np.float32 and out.tolist() == pytest.approx([0.0, 0.4])
+    out = inc.incident_trust_loss(t, new, severity=1.0, responsible=False, transparency=1.0,
+                                  impact=0.3, responsible_factor=1.0, transparency_mitigation=2.0)
+    assert out.tolist() == pytest.approx([0.8, 0.4])
+
+
+def test_media_news_skips_anyone_aware_since_week_zero_and_is_strict():
+    aware = np.array([-1, 0, 2, -1], np.int32)
+    u = np.array([0.1, 0.1, 0.1, 0.5], np.float32)
+    assert inc.media_news(aware, u, 0.5).tolist() == [True, False, False, False]
+
+
+def test_network_news_exact_probability_boundary_and_aware_at_zero():
+    # path 0 - 1 - 2: 1 learned last week; q = 0.5, one sharer: p = 0.5 exactly
+    adj = sp.csr_array((np.ones(4, np.float32), ([0, 1, 1, 2], [1, 0, 2, 1])), shape=(3, 3))
+    sharers = np.array([False, True, False])
+    aware = np.array([-1, 4, 0], np.int32)
+    u = np.array([0.5, 0.0, 0.0], np.float32)
+    assert inc.network_news(adj, sharers, aware, u, 0.5).tolist() == [False, False, False]
+    u[0] = np.nextafter(np.float32(0.5), np.float32(0))
+    assert inc.network_news(adj, sharers, aware, u, 0.5).tolist() == [True, False, False]
+    none = inc.network_news(adj, sharers, aware, u, 0.0)
+    assert none.dtype == bool and none.shape == (3,) and not none.any()
+
+
+def test_exit_intention_dtype():
+    new = np.array([True, True])
+    stop = np.array([True, False])
+    got = inc.exit_intention(new, stop, severity=0.5, responsible=False)
+    assert got.dtype == np.float32 and got.tolist() == [0.5, 0.0]
+    got = inc.exit_intention(new, stop, severity=0.5, responsible=True)
+    assert got.dtype == np.float32 and got.shape == (2,) and not got.any()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from scipy import special
 
 from sim.mechanisms import perception as pc
 
@@ -13,8 +15,12 @@ def test_exposed_only_customers_at_reach():
     customer = rng.random(n) < 0.7
     reached = pc.exposed(customer, rng.random(n, dtype=np.float32), 0.3)
     assert not (reached & ~customer).any()
-    assert reached.sum() / customer.sum() == np.float64(reached.sum() / customer.sum())
+    # reached share of customers: 0.3, standard error sqrt(0.3 * 0.7 / 140,000) = 0.0012
     assert abs(reached.sum() / customer.sum() - 0.3) < 0.005
+    # exactly the customers whose draw is below the reach
+    u = np.array([0.0, 0.29, 0.3, 0.5, 0.1], np.float32)
+    cust = np.array([True, True, True, True, False])
+    assert pc.exposed(cust, u, np.float32(0.3)).tolist() == [True, True, False, False, False]
 
 
 def test_effective_threshold_shifts_and_clips():
@@ -73,3 +79,49 @@ def test_cutoff_is_the_normal_cdf_of_the_margin_and_reusable():
         kept = pc.perceive(np.float32(0.5), reached, eff, row, 0.05, cut)
         assert np.array_equal(fresh[0], kept[0]) and np.array_equal(fresh[1], kept[1])
         assert (fresh[1] >= 0).all() and not fresh[0][3]
+
+
+def test_effective_threshold_exact_shift_formula():
+    """Mutant: the value/transparency shift altered (e.g. ``* transparency`` -> ``/``)."""
+    thr = np.array([0.2, 0.4])  # float64 in, float32 out
+    eff = pc.effective_threshold(thr, np.array([False, True]), value_exchange=0.5,
+                                 transparency=0.5, value_shift=0.2, transparency_shift=0.1,
+                                 control_shift=0.3)
+    # 0.2 * 0.5 + 0.1 * 0.5 = 0.15; plus 0.3 in control
+    assert eff.dtype == np.float32
+    assert eff.tolist() == pytest.approx([0.35, 0.85], abs=1e-7)
+    # a negative shift is clipped at 0
+    low = pc.effective_threshold(thr, np.zeros(2, bool), value_exchange=1.0, transparency=0.0,
+                                 value_shift=-0.3, transparency_shift=0.1, control_shift=0.3)
+    assert low.tolist() == pytest.approx([0.0, 0.1], abs=1e-7)
+
+
+def test_cutoff_margin_is_computed_in_float32():
+    # 1e-12 below the ad is the ad itself in float32: never crosses, without noise
+    eff = np.array([0.5 - 1e-12, 0.4])
+    assert pc.crossing_cutoff(np.float32(0.5), eff, 0.0).tolist() == [1.0, 0.0]
+
+
+def test_no_noise_crossing_includes_the_zero_draw():
+    intr = np.full(2, 0.6, np.float32)
+    eff = np.array([0.5, 0.7], np.float32)
+    u = np.zeros(2, np.float32)
+    crossed, excess = pc.perceive(intr, np.ones(2, bool), eff, u, 0.0)
+    assert crossed.tolist() == [True, False]
+    assert excess.dtype == np.float32
+    assert excess.tolist() == pytest.approx([0.1, 0.0], abs=1e-7)
+
+
+def test_excess_is_the_float64_gap_rounded_once():
+    rng = np.random.default_rng(5)
+    n = 2000
+    u = rng.random(n, dtype=np.float32)
+    # thresholds from 1e-6 to 1: most gaps are not exact in float32
+    eff = (10 ** rng.uniform(-6, 0, n)).astype(np.float32)
+    intr = np.float32(0.6)
+    crossed, excess = pc.perceive(intr, np.ones(n, bool), eff, u, 0.2)
+    z = special.ndtri(u.astype(np.float64))
+    gap = np.float64(intr) - eff.astype(np.float64) + 0.2 * z
+    want = np.where(crossed, np.maximum(gap, 0.0), 0.0).astype(np.float32)
+    assert crossed.sum() > 500
+    assert np.array_equal(excess, want)

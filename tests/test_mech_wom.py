@@ -74,3 +74,35 @@ def test_wom_trust_update_bounded_and_directional():
     huge = wom.wom_trust_update(t, np.full(3, 1e6, np.float32), np.full(3, 1e6, np.float32),
                                 negative_effect=5, positive_effect=5)
     assert ((huge >= 0) & (huge <= 1)).all()
+
+
+def test_buzz_adds_friends_and_public_posts_exactly():
+    adj = _path_graph(3)
+    complain = np.array([True, False, False])
+    recommend = np.array([False, False, True])
+    # p_seen = 1 - exp(-1 * 3 / 3) = 0.632: draws 0.1 see the post, 0.9 do not
+    u = np.array([0.1, 0.1, 0.9])
+    neg, pos = wom.buzz(adj, complain, recommend, 1, u, np.array([1.0, 0.0, 0.0]),
+                        np.array([0.0, 2.0, 0.0]), public_reach=3.0, negative_decay=0.8,
+                        positive_decay=0.5)
+    assert neg.dtype == np.float32 and pos.dtype == np.float32
+    assert neg.tolist() == pytest.approx([0.8 + 1, 1 + 1, 0])
+    assert pos.tolist() == pytest.approx([0, 1 + 1, 0])
+
+
+def test_wom_trust_update_float32_and_clipped():
+    out = wom.wom_trust_update(np.array([0.5, 1.2, -0.1]), np.array([2.0, 0.0, 0.0]),
+                               np.array([2.0, 0.0, 0.0]), negative_effect=0.1,
+                               positive_effect=0.1)
+    assert out.dtype == np.float32
+    t = 0.5 * np.exp(-0.2)
+    assert out.tolist() == pytest.approx([1 - (1 - t) * np.exp(-0.2), 1.0, 0.0], rel=1e-6)
+
+
+def test_float64_inputs_compute_as_float32():
+    rng = np.random.default_rng(9)
+    t, neg, pos = (rng.random(2000, dtype=np.float32) * s for s in (1, 5, 5))
+    kw = dict(negative_effect=0.13, positive_effect=0.07)
+    a = wom.wom_trust_update(t, neg, pos, **kw)
+    b = wom.wom_trust_update(t.astype(float), neg.astype(float), pos.astype(float), **kw)
+    assert b.dtype == np.float32 and np.array_equal(a, b)

@@ -52,3 +52,35 @@ def test_below_matches_floats_and_arrays_of_probabilities():
     bits = Streams(4).bits("churn", 2, 400_000)
     p = np.full(bits.size, 0.013, dtype=np.float32)
     assert abs(below(bits, p).mean() - 0.013) < 5 * np.sqrt(0.013 / bits.size)
+
+
+def test_generator_is_the_documented_seed_sequence():
+    want = np.random.Generator(np.random.PCG64(
+        np.random.SeedSequence(11, spawn_key=(2, 7, 5)))).bit_generator.random_raw(3)
+    got = Streams(11, replicate=2).get("churn", 4).bit_generator.random_raw(3)
+    assert np.array_equal(got, want)  # "churn" is stream 7; week 4 is key 5
+    setup = Streams(11).get("population").bit_generator.random_raw(1)
+    assert setup[0] == np.random.PCG64(np.random.SeedSequence(11, spawn_key=(0, 0, 0))).random_raw()
+
+
+def test_unknown_stream_message_names_it_and_the_choices():
+    with pytest.raises(KeyError, match=r"unknown random stream 'chrun'.*'churn'"):
+        Streams(1).get("chrun")
+
+
+def test_uniform_keeps_k_rows():
+    u = Streams(1).uniform("wom", 0, 5, k=2)
+    assert u.shape == (2, 5) and u.dtype == np.float32
+    assert np.array_equal(u, to_unit(Streams(1).bits("wom", 0, 5, k=2)))
+
+
+def test_below_exact_boundaries_and_dtypes():
+    words = np.array([0, 1, 2**31, 2**32 - 1], np.uint32)
+    # p = 1e-10: cut = ceil(0.43) = 1, so only the zero word is below
+    assert below(words, 1e-10).tolist() == [True, False, False, False]
+    for p, want in [(0.0, False), (1.0, True)]:
+        got = below(words, p)
+        assert got.dtype == bool and got.tolist() == [want] * 4
+    # a draw equal to the probability is not below it (floats and per-consumer arrays)
+    assert below(np.array([0.25, 0.5], np.float32), 0.25).tolist() == [False, False]
+    assert below(words, np.full(4, 0.5, np.float32)).tolist() == [True, True, False, False]
