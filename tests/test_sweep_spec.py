@@ -276,7 +276,7 @@ function = "sim.sweep.runners:ishigami"
 
 def ishigami_spec(tmp_path: Path, design: str, factors: str, top: str = "") -> Path:
     text = ISHIGAMI.format(top=top, design=design) + factors
-    return write(tmp_path, text, "ish.toml")
+    return write(tmp_path, "ish.toml", text)
 
 
 def grid_factor(key: str, steps: int) -> str:
@@ -372,7 +372,7 @@ def test_a_sweep_name_cannot_direct_a_write_outside_the_results_folder(
     work.mkdir()
     monkeypatch.chdir(work)
     text = ISHIGAMI.format(top="", design='kind = "grid"').replace('"ish"', f'"{name}"')
-    spec = load_spec(write(tmp_path, text + THREE, "named.toml"))
+    spec = load_spec(write(tmp_path, "named.toml", text + THREE))
     assert "/" not in spec.name and "\\" not in spec.name and not spec.name.startswith(".")
     res = run_sweep(spec, workers=0, progress=False)
     assert res.out.resolve().parent == (work / "results" / "sweeps").resolve()
@@ -406,7 +406,7 @@ role = "uncertainty"
 values = [0.1, "x"]
 """
     with pytest.raises(ScenarioError) as info:
-        load_spec(write(tmp_path, text))
+        load_spec(write(tmp_path, "spec.toml", text))
     by_key = {p.key: p for p in info.value.problems}
     assert list(by_key) == ["seed", "replicates", "design.samples", "design.level",
                             "factors[0].role", "factors[1].steps", "factors[2].values",
@@ -434,17 +434,14 @@ def test_schema_models_are_frozen_and_strict() -> None:
             DesignTable.model_validate(bad)
 
 
-def test_a_model_function_that_cannot_be_imported_is_one_clear_problem(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (tmp_path / "broken_model.py").write_text("raise RuntimeError('boom at import')\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    for ref, needle in [("broken_model:f", "RuntimeError: boom at import"),
-                        ("sim.sweep.runners:nope", "AttributeError"),
-                        ("no_colon", '"trustsim" or "package.module:function"')]:
+def test_a_model_function_that_is_not_a_reference_is_one_clear_problem(tmp_path: Path) -> None:
+    # Only its shape is checked here: importing it is for run time, when allowed
+    # (tests/test_sweep_hardening.py).
+    for ref in ("no_colon", "a b:c", "mod:"):
         text = ISHIGAMI.format(top="", design='kind = "grid"').replace(
             "sim.sweep.runners:ishigami", ref)
         with pytest.raises(ScenarioError) as info:
-            load_spec(write(tmp_path, text + THREE, "fn.toml"))
+            load_spec(write(tmp_path, "fn.toml", text + THREE))
         assert [p.key for p in info.value.problems] == ["model.function"]
-        assert needle in str(info.value) and "fn.toml" in str(info.value)
+        assert '"trustsim" or "package.module:function"' in str(info.value)
+        assert "fn.toml" in str(info.value)

@@ -96,6 +96,9 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--max-runs", type=_max_runs, default=MAX_RUNS, metavar="N",
                    help=f"refuse a sweep of more than N runs before anything starts "
                         f"(default: {MAX_RUNS:,})")
+    p.add_argument("--allow-model-code", action="store_true",
+                   help="let the sweep file's [model] function (Python code it names) be "
+                        "imported and run; only for sweep files you trust")
     p.add_argument("--analyze", action="store_true", help="analyse the sweep when it is done")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="no progress bar; print only the sweep folder")
@@ -143,13 +146,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             hint += f" --scheduler {args.scheduler}"
         if args.max_runs != MAX_RUNS:
             hint += f" --max-runs {args.max_runs}"
+        if args.allow_model_code:
+            hint += " --allow-model-code"
         hint += "".join(f" --set {shlex.quote(item)}" for item in args.set)
         res = run_sweep(
             spec, out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
             weekly=args.weekly, chunk_size=args.chunk_size, max_runs=args.max_runs,
             # a bar on a terminal only: in a log file its redraws are clutter
             progress=not args.quiet and sys.stderr.isatty(),
-            resume_hint=hint,
+            resume_hint=hint, allow_model_code=args.allow_model_code,
         )
     except SweepInterrupted as exc:
         print(f"\n{exc}", file=sys.stderr)

@@ -309,6 +309,7 @@ def run_sweep(
     progress: bool = True,
     resume_hint: str | None = None,
     max_runs: int = MAX_RUNS,
+    allow_model_code: bool = False,
 ) -> SweepResult:
     """Run a sweep (or the rest of one) and assemble its tables.
 
@@ -332,6 +333,8 @@ def run_sweep(
         resume_hint: Command shown to resume after Ctrl-C.
         max_runs: Most runs the sweep may have; a larger one is refused before
             anything is built (:meth:`~sim.sweep.spec.SweepSpec.check_size`).
+        allow_model_code: Allow the sweep's ``[model] function`` (code named by
+            a data file) to be imported and run; built-in functions need not.
 
     Returns:
         The sweep's tables and this session's timings.
@@ -346,6 +349,8 @@ def run_sweep(
     out = Path(out) if out is not None else Path("results") / "sweeps" / safe_name(spec.name)
     design = build_design(spec, max_runs)
     check_points(spec, design_points(design, spec))
+    if runner is None:
+        runner = make_runner(spec, weekly=weekly, allow_model_code=allow_model_code)
     design = store.prepare_folder(out, spec, design, resume)
     tasks = plan(spec, design)
     seeds = {t.run_id: t.seed for t in tasks}
@@ -355,8 +360,6 @@ def run_sweep(
         for p in (store.run_path(out, t.run_id), store.weekly_path(out, t.run_id)):
             with contextlib.suppress(FileNotFoundError):
                 p.unlink()
-    if runner is None:
-        runner = make_runner(spec, weekly=weekly)
     if scheduler is None and workers is None and executor is None:
         scheduler = os.environ.get(SCHEDULER_ENV) or None
     hint = resume_hint or (
