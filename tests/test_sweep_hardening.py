@@ -9,14 +9,19 @@ moment exits 130 quietly (item 10).
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from sim.sweep import SweepError, load_spec, run_sweep
+from sim.sweep import SweepError, analyze_sweep, load_spec, run_sweep, store
+from tests.helpers import ROOT, cli
 
 HERE = Path(__file__).resolve().parent
 
@@ -149,3 +154,139 @@ def test_an_allowed_function_that_cannot_be_imported_is_one_clear_error(
             run_sweep(spec, out, workers=0, progress=False, allow_model_code=True)
         assert needle in str(info.value) and "fn.toml" in str(info.value)
         assert not out.exists()
+
+
+# -- item 3: killing the sweep's process leaves no worker ----------------------------------
+
+
+def slow_y(task) -> dict[str, float]:
+    """``y = x`` after a pause of ``$TRUSTSIM_TEST_SLOW`` seconds (imported by workers)."""
+    time.sleep(float(os.environ.get("TRUSTSIM_TEST_SLOW", "0")))
+    return {"y": float(task.values["x"])}
+
+
+def _stat(pid: int) -> tuple[int, str] | None:
+    """``(parent pid, state)`` of a process, or None if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[1]), fields[0]
+
+
+def descendants(root: int) -> set[int]:
+    """Every live process below ``root`` (children, their children, ...)."""
+    parents = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit() and (st := _stat(int(d.name))) is not None:
+            parents[int(d.name)] = st[0]
+    found, frontier = set(), {root}
+    while frontier:
+        frontier = {p for p, pp in parents.items() if pp in frontier} - found
+        found |= frontier
+    return found
+
+
+def running(pids: set[int]) -> set[int]:
+    """Those of ``pids`` that still run (zombies have ended)."""
+    return {p for p in pids if (st := _stat(p)) is not None and st[1] not in "ZX"}
+
+
+@pytest.mark.slow
+def test_killing_the_sweep_leaves_no_worker_running(tmp_path: Path) -> None:
+    from tests.test_sweep_execute import SIGINT_WRAPPER
+
+    spec = function_sweep(tmp_path, "test_sweep_hardening:slow_y")
+    spec.write_text(spec.read_text().replace("steps = 2", "steps = 400"))
+    out = tmp_path / "out"
+    env = {**os.environ, "TRUSTSIM_TEST_SLOW": "0.05",
+           "PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT)])}
+    cmd = [sys.executable, "-c", SIGINT_WRAPPER, "sweep", str(spec), "--out", str(out),
+           "--workers", "2", "-q", "--allow-model-code", "--chunk-size", "1"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if len(list((out / "runs").glob("run_*.json"))) >= 4:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the sweep ended before it was killed"
+        workers = descendants(proc.pid)
+        # the workers really exist: two pool processes (and the forkserver, the tracker)
+        assert len(running(workers)) >= 3, workers
+        proc.kill()
+        assert proc.wait(timeout=10) == -signal.SIGKILL  # the kill landed
+        deadline = time.monotonic() + 10
+        while running(workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert running(workers) == set(), "workers outlived the sweep's process"
+    finally:
+        for pid in running(workers):
+            os.kill(pid, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+    # nothing writes into the folder any more, and it no longer claims to be running
+    saved = len(list((out / "runs").glob("run_*.json")))
+    assert 4 <= saved < 400
+    assert json.loads((out / "manifest.json").read_text())["status"] == "running"
+    with pytest.raises(SweepError, match=r"no results\.parquet yet \(it was interrupted\)"):
+        analyze_sweep(out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted" and "killed" in manifest["note"]
+    assert len(list((out / "runs").glob("run_*.json"))) == saved
+
+
+def test_a_folder_whose_process_still_runs_is_not_resumed_under_it(tmp_path: Path) -> None:
+    spec = function_sweep(tmp_path, "sim.sweep.runners:ishigami")
+    spec.write_text(spec.read_text().replace('key = "x"', 'key = "x1"')
+                    + '[[factors]]\nkey = "x2"\nrole = "uncertainty"\nvalues = [0.0]\n'
+                    + '[[factors]]\nkey = "x3"\nrole = "uncertainty"\nvalues = [0.0]\n')
+    out = tmp_path / "out"
+    run_sweep(spec, out, workers=0, progress=False)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        store.write_manifest(out, status="running", pid=other.pid, host=socket.gethostname())
+        with pytest.raises(SweepError, match=rf"being run by process {other.pid}"):
+            run_sweep(spec, out, workers=0, progress=False, resume=True)
+        with pytest.raises(SweepError, match="still running"):
+            analyze_sweep(out)
+    finally:
+        other.kill()
+        other.wait()
+    done = run_sweep(spec, out, workers=0, progress=False, resume=True)
+    assert done.complete and done.executed == 0
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+
+
+# -- item 7: a failed start leaves nothing behind ------------------------------------------
+
+
+@pytest.mark.parametrize(("args", "code", "needle"), [
+    (["--scheduler", "tcp://127.0.0.1:1"], 1, "cannot reach the Dask scheduler at tcp://"),
+    (["--scheduler", "not a url"], 2, "'not a url' is not a Dask scheduler address"),
+    (["--scheduler", "tcp://host:99999"], 2, "is not a Dask scheduler address"),
+    (["--scheduler", "tcp://127.0.0.1:1", "--workers", "2"], 2, "--workers is for local runs"),
+])
+def test_a_bad_scheduler_is_refused_before_the_folder_exists(
+    tmp_path: Path, capsys: pytest.CaptureFixture, args: list[str], code: int, needle: str
+) -> None:
+    if code == 1:
+        pytest.importorskip("distributed")
+    spec = function_sweep(tmp_path, "sim.sweep.runners:ishigami")
+    out = tmp_path / "out"
+    assert cli(["sweep", str(spec), "--out", str(out), *args]) == code
+    line = one_line_error(capsys.readouterr().err)
+    assert needle in line
+    assert not out.exists()
+
+
+def test_a_bad_scheduler_in_the_environment_names_the_variable(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRUSTSIM_SCHEDULER", "not a url")
+    spec = function_sweep(tmp_path, "sim.sweep.runners:ishigami")
+    assert cli(["sweep", str(spec), "--out", str(tmp_path / "out")]) == 2
+    assert "$TRUSTSIM_SCHEDULER: 'not a url'" in one_line_error(capsys.readouterr().err)
+    assert not (tmp_path / "out").exists()

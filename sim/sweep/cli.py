@@ -3,7 +3,7 @@
 :func:`add_parsers` adds both to an :mod:`argparse` subparsers object (the
 ``trustsim`` command line calls it); each subcommand sets
 ``func(args) -> int`` returning the exit code: 0 ok, 1 a user error (printed
-as one clear message) or failed runs, 130 interrupted. ``python -m sim.sweep``
+as one clear message) or failed runs, 2 a bad option, 130 interrupted. ``python -m sim.sweep``
 offers the same two commands on their own.
 
 Layer: command line; in sim.sweep: cli (the top).
@@ -21,12 +21,13 @@ from sim.argtypes import whole_number
 from sim.errors import ScenarioError
 from sim.scenario_io import normalise_overrides
 from sim.sweep.analyze import analyze_sweep
-from sim.sweep.errors import SweepError, SweepInterrupted
+from sim.sweep.errors import SweepError, SweepInterrupted, SweepUsageError
 from sim.sweep.execute import run_sweep
 from sim.sweep.spec import MAX_RUNS, load_spec
 
 EXIT_OK = 0
 EXIT_ERROR = 1
+EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 _SWEEP_EPILOG = """\
@@ -130,7 +131,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         args: Parsed arguments.
 
     Returns:
-        0 if every run finished, 1 on a user error or failed runs, 130 if interrupted.
+        0 if every run finished, 1 on a user error or failed runs, 2 for a bad
+        option (e.g. a malformed ``--scheduler``), 130 if interrupted.
     """
     try:
         try:
@@ -162,6 +164,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted before any run started", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except SweepUsageError as exc:
+        _err(exc)
+        return EXIT_USAGE
     except (ScenarioError, SweepError, OSError) as exc:
         _err(exc)
         return EXIT_ERROR

@@ -48,6 +48,7 @@ from sim.sweep.errors import SweepError, SweepInterrupted
 from sim.sweep.executors import (
     ExecutorHandle,
     InlineExecutor,
+    check_target,
     dask_executor,
     executor_handle,
     local_executor,
@@ -351,30 +352,40 @@ def run_sweep(
     check_points(spec, design_points(design, spec))
     if runner is None:
         runner = make_runner(spec, weekly=weekly, allow_model_code=allow_model_code)
-    design = store.prepare_folder(out, spec, design, resume)
-    tasks = plan(spec, design)
-    seeds = {t.run_id: t.seed for t in tasks}
-    ok, _ = store.read_records(out, spec.fingerprint(), seeds, weekly=weekly)
-    pending = [t for t in tasks if t.run_id not in ok]
-    for t in pending:  # stale or foreign files of runs about to run
-        for p in (store.run_path(out, t.run_id), store.weekly_path(out, t.run_id)):
-            with contextlib.suppress(FileNotFoundError):
-                p.unlink()
+    source = "--scheduler"
     if scheduler is None and workers is None and executor is None:
         scheduler = os.environ.get(SCHEDULER_ENV) or None
+        source = f"${SCHEDULER_ENV}"
+    if executor is None:
+        check_target(workers, scheduler, source)
     hint = resume_hint or (
         f"trustsim sweep {spec.path} --out {out} --resume" if spec.path
         else f"run_sweep(spec, {str(out)!r}, resume=True)"
     )
 
     session: _Session | None = None
-    t0 = time.perf_counter()
     wall = 0.0
     info = ("", 1)
-    if pending:
-        with executor_handle(executor, workers, scheduler) as handle:
+    with contextlib.ExitStack() as stack:
+        handle = None
+        if executor is None and scheduler and scheduler != "local":
+            # reach the cluster before the folder exists: a wrong address leaves nothing
+            handle = stack.enter_context(open_executor(workers, scheduler))
+        design = store.prepare_folder(out, spec, design, resume)
+        tasks = plan(spec, design)
+        seeds = {t.run_id: t.seed for t in tasks}
+        ok, _ = store.read_records(out, spec.fingerprint(), seeds, weekly=weekly)
+        pending = [t for t in tasks if t.run_id not in ok]
+        for t in pending:  # stale or foreign files of runs about to run
+            for p in (store.run_path(out, t.run_id), store.weekly_path(out, t.run_id)):
+                with contextlib.suppress(FileNotFoundError):
+                    p.unlink()
+        if pending:
+            if handle is None:
+                handle = stack.enter_context(executor_handle(executor, workers, scheduler))
             info = (handle.description, handle.workers)
-            store.write_manifest(out, status="running", executor=handle.description)
+            store.write_manifest(out, status="running", executor=handle.description,
+                                 **store.owner())
             bar = _progress_bar(spec.name, len(tasks), len(tasks) - len(pending), progress)
             session = _Session(
                 handle, runner, out, spec.fingerprint(),

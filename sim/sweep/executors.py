@@ -17,13 +17,14 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from sim.results import package_version
-from sim.sweep.errors import SweepError
+from sim.sweep.errors import SweepError, SweepUsageError
 from sim.sweep.worker import worker_init
 
 START_METHODS = ("forkserver", "spawn")
@@ -38,6 +39,17 @@ fallback where there is no forkserver (Windows).
 
 PRELOAD = ["sim.sweep.worker"]
 """Modules the forkserver imports once before forking workers."""
+
+CONNECT_TIMEOUT = 5.0
+"""Seconds to wait for a Dask scheduler to answer (a wrong address fails this fast)."""
+
+WORKER_TIMEOUT = 30.0
+"""Seconds to wait for a Dask cluster's first worker and its trustsim check."""
+
+_ADDRESS = re.compile(
+    r"^(?:(?:tcp|tls|ws|wss)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$"
+    r"|^(?:inproc|ucx)://\S+$"
+)
 
 TARGET_CHUNK_SECONDS = 1.0
 """Work per chunk the sizer aims at, once run times are known."""
@@ -118,7 +130,8 @@ def local_executor(workers: int) -> ExecutorHandle:
         if old is not None:
             old.shutdown(wait=True, cancel_futures=True)
         box["ex"] = ProcessPoolExecutor(
-            max_workers=workers, mp_context=ctx, initializer=worker_init, initargs=(stop,)
+            max_workers=workers, mp_context=ctx, initializer=worker_init,
+            initargs=(stop, os.getpid()),
         )
         return box["ex"]
 
@@ -143,7 +156,37 @@ def local_executor(workers: int) -> ExecutorHandle:
     )
 
 
-def dask_executor(address: str, timeout: float = 30.0) -> ExecutorHandle:
+def check_target(workers: int | None, scheduler: str | None, source: str = "--scheduler") -> None:
+    """Refuse a bad executor choice before anything is created.
+
+    Args:
+        workers: Local processes asked for, or None.
+        scheduler: Dask scheduler address, ``"local"`` or None.
+        source: Where the address came from, for the message.
+
+    Raises:
+        SweepUsageError: For ``--workers`` with a Dask scheduler, a negative
+            ``--workers`` or an address that is not ``[tcp://]host:port``.
+    """
+    if scheduler and scheduler != "local":
+        if workers is not None:
+            raise SweepUsageError(
+                "--workers is for local runs; a Dask cluster's size is set by its workers "
+                "(drop --workers, or use --scheduler local)"
+            )
+        match = _ADDRESS.match(scheduler)
+        port = match.group(1) if match else None
+        if match is None or (port is not None and not 0 < int(port) < 65536):
+            raise SweepUsageError(
+                f"{source}: {scheduler!r} is not a Dask scheduler address; expected "
+                "tcp://host:port (e.g. tcp://10.0.0.5:8786), or 'local' for local processes"
+            )
+    elif workers is not None and workers < 0:
+        raise SweepUsageError(f"--workers must be 0 (in-process) or more, got {workers}")
+
+
+def dask_executor(address: str, timeout: float = WORKER_TIMEOUT,
+                  connect_timeout: float = CONNECT_TIMEOUT) -> ExecutorHandle:
     """Connect to a Dask distributed scheduler and use its workers.
 
     Run files are written by this process (cluster workers need not share its
@@ -151,7 +194,8 @@ def dask_executor(address: str, timeout: float = 30.0) -> ExecutorHandle:
 
     Args:
         address: Scheduler address, e.g. ``tcp://10.0.0.5:8786``.
-        timeout: Seconds to wait for the scheduler and at least one worker.
+        timeout: Seconds to wait for at least one worker and its trustsim check.
+        connect_timeout: Seconds to wait for the scheduler to answer.
 
     Returns:
         The handle.
@@ -167,8 +211,8 @@ def dask_executor(address: str, timeout: float = 30.0) -> ExecutorHandle:
             "--scheduler needs Dask distributed: pip install 'trustsim[sweep]'"
         ) from None
     try:
-        client = Client(address, timeout=timeout)
-    except (OSError, TimeoutError) as exc:
+        client = Client(address, timeout=min(timeout, connect_timeout))
+    except Exception as exc:  # OSError, TimeoutError, or a ValueError for a strange address
         raise SweepError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
     try:
         client.wait_for_workers(1, timeout=timeout)
@@ -209,16 +253,10 @@ def open_executor(
     Raises:
         SweepError: For a bad combination or an unreachable cluster.
     """
+    check_target(workers, scheduler)
     if scheduler and scheduler != "local":
-        if workers is not None:
-            raise SweepError(
-                "--workers is for local runs; a Dask cluster's size is set by its workers "
-                "(drop --workers, or use --scheduler local)"
-            )
         handle = dask_executor(scheduler)
     else:
-        if workers is not None and workers < 0:
-            raise SweepError(f"--workers must be 0 (in-process) or more, got {workers}")
         handle = local_executor(default_workers() if workers is None else workers)
     try:
         yield handle

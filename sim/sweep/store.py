@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import socket
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -188,6 +190,71 @@ def write_manifest(out: str | Path, **fields: Any) -> dict[str, Any]:
     return data
 
 
+def owner() -> dict[str, Any]:
+    """Manifest fields naming the process that runs the sweep (``pid``, ``host``)."""
+    return {"pid": os.getpid(), "host": socket.gethostname()}
+
+
+def owner_alive(manifest: Mapping[str, Any]) -> bool | None:
+    """Whether the process recorded in a manifest still runs.
+
+    Args:
+        manifest: The manifest.
+
+    Returns:
+        True or False for a process on this machine (a zombie counts as
+        gone), None when unknown (no pid, or another machine).
+    """
+    pid = manifest.get("pid")
+    if not isinstance(pid, int) or manifest.get("host") != socket.gethostname():
+        return None
+    return process_alive(pid)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine (a killed, unreaped zombie does not).
+
+    Args:
+        pid: The process id.
+
+    Returns:
+        Whether it exists and is not a zombie.
+    """
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # killed but not yet reaped by its parent
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
+def reconcile(out: str | Path) -> dict[str, Any] | None:
+    """The manifest, with a ``running`` sweep whose process is gone marked ``interrupted``.
+
+    A sweep whose parent was killed (``kill -9``, a crash, a power cut) never
+    wrote its last status; the next look at the folder says what happened.
+
+    Args:
+        out: The sweep folder.
+
+    Returns:
+        The (updated) manifest, or None if there is none.
+    """
+    manifest = read_manifest(out)
+    if manifest is not None and manifest.get("status") == "running" \
+            and owner_alive(manifest) is False:
+        manifest = write_manifest(
+            out, status="interrupted",
+            note=f"process {manifest['pid']} that ran it ended without finishing (killed?)",
+        )
+    return manifest
+
+
 def prepare_folder(
     out: str | Path, spec: SweepSpec, design: pd.DataFrame, resume: bool
 ) -> pd.DataFrame:
@@ -212,9 +279,15 @@ def prepare_folder(
     p = Path(out)
     if p.exists() and not p.is_dir():
         raise SweepError(f"sweep output path exists and is not a folder: {p}")
-    manifest = read_manifest(p)
+    manifest = reconcile(p) if p.is_dir() else None
     busy = p.is_dir() and any(p.iterdir())
     if manifest is not None and resume:
+        if manifest.get("status") == "running" and owner_alive(manifest) \
+                and manifest.get("pid") != os.getpid():
+            raise SweepError(
+                f"{p} is being run by process {manifest['pid']} on this machine; wait for it "
+                "to finish, or stop it (Ctrl-C) and then resume"
+            )
         if manifest.get("fingerprint") != spec.fingerprint():
             raise SweepError(
                 f"{p} holds a different sweep (the spec, its base scenario or the design changed "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import threading
 import time
 import traceback
 from collections.abc import Sequence
@@ -23,12 +24,35 @@ from sim.sweep.runners import Runner, RunTask, as_output
 
 _STOP: Any = None  # a multiprocessing Event, set in worker processes by worker_init
 
+WATCH_INTERVAL_S = 0.5
+"""How often a local worker checks that the sweep's process is still there."""
 
-def worker_init(stop: Any) -> None:
-    """Initialise a local worker process: Ctrl-C goes to the parent only."""
+ORPHAN_EXIT_CODE = 70
+"""Exit status of a worker that found the sweep's process gone."""
+
+
+def worker_init(stop: Any, parent: int | None = None) -> None:
+    """Initialise a local worker process: Ctrl-C goes to the parent only.
+
+    Args:
+        stop: Event set when the sweep is being interrupted.
+        parent: Pid of the process running the sweep; the worker exits at once
+            (even in the middle of a run) when it is gone, so that killing the
+            sweep (``kill -9``) leaves no worker running.
+    """
     global _STOP
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _STOP = stop
+    if parent is not None:
+        threading.Thread(target=_watch, args=(parent,), name="trustsim-parent-watch",
+                         daemon=True).start()
+
+
+def _watch(parent: int) -> None:
+    """Exit this worker once ``parent`` is gone (its unsaved run is redone on resume)."""
+    while store.process_alive(parent):
+        time.sleep(WATCH_INTERVAL_S)
+    os._exit(ORPHAN_EXIT_CODE)
 
 
 def execute_task(runner: Runner, task: RunTask, fingerprint: str) -> tuple[dict[str, Any], Any]:
