@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from sim.sweep import SweepError, analyze_sweep, load_spec, run_sweep, store
@@ -53,6 +54,16 @@ role = "uncertainty"
 range = [0.0, 1.0]
 steps = 2
 """)
+    return p
+
+
+def ishigami_sweep(folder: Path, steps: int = 2) -> Path:
+    """A small grid sweep of the built-in Ishigami function (no flag needed)."""
+    p = function_sweep(folder, "sim.sweep.runners:ishigami", "ish.toml")
+    p.write_text(p.read_text().replace('key = "x"', 'key = "x1"')
+                 .replace("steps = 2", f"steps = {steps}")
+                 + '[[factors]]\nkey = "x2"\nrole = "uncertainty"\nvalues = [0.0, 1.0]\n'
+                 + '[[factors]]\nkey = "x3"\nrole = "uncertainty"\nvalues = [0.0]\n')
     return p
 
 
@@ -127,18 +138,12 @@ def test_allowed_model_code_on_the_python_path_runs(tmp_path: Path) -> None:
     proc = sweep_cli(["sweep", "fn.toml", "--out", "out", "-w", "0", "--allow-model-code",
                       "-q"], cwd=work, pythonpath=[lib])
     assert proc.returncode == 0, proc.stderr
-    import pandas as pd
-
     assert pd.read_parquet(work / "out" / "results.parquet")["y"].tolist() == [0.0, 2.0]
 
 
 def test_a_builtin_function_needs_no_flag(tmp_path: Path) -> None:
-    p = function_sweep(tmp_path, "sim.sweep.runners:ishigami")
-    p.write_text(p.read_text().replace('key = "x"', 'key = "x1"').replace('["y"]', '["y"]')
-                 + '[[factors]]\nkey = "x2"\nrole = "uncertainty"\nvalues = [0.0]\n'
-                 + '[[factors]]\nkey = "x3"\nrole = "uncertainty"\nvalues = [0.0]\n')
-    res = run_sweep(p, tmp_path / "out", workers=0, progress=False)
-    assert res.complete and len(res.results) == 2
+    res = run_sweep(ishigami_sweep(tmp_path), tmp_path / "out", workers=0, progress=False)
+    assert res.complete and len(res.results) == 4
 
 
 def test_an_allowed_function_that_cannot_be_imported_is_one_clear_error(
@@ -239,10 +244,7 @@ def test_killing_the_sweep_leaves_no_worker_running(tmp_path: Path) -> None:
 
 
 def test_a_folder_whose_process_still_runs_is_not_resumed_under_it(tmp_path: Path) -> None:
-    spec = function_sweep(tmp_path, "sim.sweep.runners:ishigami")
-    spec.write_text(spec.read_text().replace('key = "x"', 'key = "x1"')
-                    + '[[factors]]\nkey = "x2"\nrole = "uncertainty"\nvalues = [0.0]\n'
-                    + '[[factors]]\nkey = "x3"\nrole = "uncertainty"\nvalues = [0.0]\n')
+    spec = ishigami_sweep(tmp_path)
     out = tmp_path / "out"
     run_sweep(spec, out, workers=0, progress=False)
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
@@ -290,3 +292,72 @@ def test_a_bad_scheduler_in_the_environment_names_the_variable(
     assert cli(["sweep", str(spec), "--out", str(tmp_path / "out")]) == 2
     assert "$TRUSTSIM_SCHEDULER: 'not a url'" in one_line_error(capsys.readouterr().err)
     assert not (tmp_path / "out").exists()
+
+
+# -- item 9: a damaged sweep folder --------------------------------------------------------
+
+
+def truncate(path: Path) -> None:
+    """Cut a file to a third of its size, as a crash or a full disk would."""
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+
+
+@pytest.fixture
+def finished(tmp_path: Path):
+    """A finished small sweep (with weekly tables), its spec file and its results."""
+    spec = ishigami_sweep(tmp_path, steps=3)
+    out = tmp_path / "out"
+    res = run_sweep(spec, out, workers=0, progress=False, runner=_with_weekly, weekly=True)
+    return spec, out, res.results
+
+
+def _with_weekly(task):
+    """Ishigami with a one-row weekly table (so the folder has weekly files)."""
+    import pandas as pd
+
+    from sim.sweep.runners import RunOutput, ishigami
+
+    return RunOutput(ishigami(task), pd.DataFrame({"week": [0], "y": [1.0]}))
+
+
+@pytest.mark.parametrize(("name", "how"), [
+    ("results.parquet", "--resume rebuilds it from the run files"),
+    ("design.parquet", "--resume rebuilds it from the sweep file"),
+    ("spec.json", "--resume rewrites it"),
+])
+def test_a_damaged_file_is_named_and_resume_repairs_it(
+    finished, capsys: pytest.CaptureFixture, name: str, how: str
+) -> None:
+    spec, out, results = finished
+    truncate(out / name)
+    assert cli(["analyze", str(out), "--no-figures"]) == 1
+    line = one_line_error(capsys.readouterr().err)
+    assert line.startswith(f"error: {out / name} is damaged") and how in line
+    assert f"trustsim sweep SPEC --out {out} --resume" in line
+    again = run_sweep(spec, out, workers=0, progress=False, resume=True,
+                      runner=_with_weekly, weekly=True)
+    assert again.executed == 0 and again.complete
+    assert again.repaired == ([] if name == "results.parquet" else [name])
+    pd.testing.assert_frame_equal(again.results, results)
+    assert cli(["analyze", str(out), "--no-figures", "-q"]) == 0
+
+
+@pytest.mark.parametrize("name", ["run_000004.json", "run_000004.weekly.parquet"])
+def test_a_damaged_run_file_is_run_again(finished, name: str) -> None:
+    spec, out, results = finished
+    truncate(out / "runs" / name)
+    again = run_sweep(spec, out, workers=0, progress=False, resume=True,
+                      runner=_with_weekly, weekly=True)
+    assert again.executed == 1 and again.complete
+    pd.testing.assert_frame_equal(again.results, results)
+
+
+def test_a_damaged_manifest_is_rebuilt_when_the_spec_shows_the_same_sweep(
+    finished, capsys: pytest.CaptureFixture,
+) -> None:
+    spec, out, _ = finished
+    truncate(out / "manifest.json")
+    assert cli(["sweep", str(spec), "--out", str(out), "--resume", "-w", "0", "-q"]) == 0
+    assert "repaired manifest.json" in capsys.readouterr().err
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"

@@ -64,12 +64,13 @@ def load_sweep(out: str | Path) -> Sweep:
             "finish it with `trustsim sweep SPEC --out DIR --resume`"
         )
     fail_path = p / store.FAILURES_TABLE
-    failures = pd.read_parquet(fail_path) if fail_path.is_file() else pd.DataFrame()
+    rebuilt = "--resume rebuilds it from the run files"
+    failures = store.read_table(fail_path, rebuilt) if fail_path.is_file() else pd.DataFrame()
     return Sweep(
         out=p,
         spec=spec,
-        design=pd.read_parquet(p / store.DESIGN),
-        results=pd.read_parquet(res_path),
+        design=store.read_table(p / store.DESIGN, "--resume rebuilds it from the sweep file"),
+        results=store.read_table(res_path, rebuilt),
         failures=failures,
         manifest=manifest,
     )

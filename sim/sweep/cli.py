@@ -170,6 +170,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except (ScenarioError, SweepError, OSError) as exc:
         _err(exc)
         return EXIT_ERROR
+    if res.repaired:
+        print(f"repaired {', '.join(res.repaired)} in {res.out} (they were missing or damaged)",
+              file=sys.stderr)
     if args.quiet:
         print(res.out)
     else:

@@ -250,6 +250,7 @@ class SweepResult:
         busy_s: Sum of time inside this session's runs.
         workers: Parallel slots used.
         executor: Description of the executor.
+        repaired: Files of the folder that ``resume`` found damaged and rewrote.
     """
 
     out: Path
@@ -263,6 +264,7 @@ class SweepResult:
     busy_s: float = 0.0
     workers: int = 1
     executor: str = ""
+    repaired: list[str] = field(default_factory=list)
 
     @property
     def overhead(self) -> float:
@@ -371,7 +373,8 @@ def run_sweep(
         if executor is None and scheduler and scheduler != "local":
             # reach the cluster before the folder exists: a wrong address leaves nothing
             handle = stack.enter_context(open_executor(workers, scheduler))
-        design = store.prepare_folder(out, spec, design, resume)
+        repaired: list[str] = []
+        design = store.prepare_folder(out, spec, design, resume, repaired)
         tasks = plan(spec, design)
         seeds = {t.run_id: t.seed for t in tasks}
         ok, _ = store.read_records(out, spec.fingerprint(), seeds, weekly=weekly)
@@ -410,6 +413,7 @@ def run_sweep(
         out=out, spec=spec, results=results, failures=failures, timings=timings,
         total=len(tasks), executed=session.done if session else 0, wall_s=wall,
         busy_s=session.busy_s if session else 0.0, workers=info[1], executor=info[0],
+        repaired=repaired,
     )
 
 
