@@ -361,3 +361,57 @@ def test_a_damaged_manifest_is_rebuilt_when_the_spec_shows_the_same_sweep(
     assert cli(["sweep", str(spec), "--out", str(out), "--resume", "-w", "0", "-q"]) == 0
     assert "repaired manifest.json" in capsys.readouterr().err
     assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+
+
+# -- item 10: Ctrl-C at any moment ---------------------------------------------------------
+
+READY_WRAPPER = """
+import runpy, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal session
+import sim  # the package's own imports are another module's concern (sim/__init__.py)
+print("ready", file=sys.stderr, flush=True)
+sys.argv = ["sim.sweep", *sys.argv[1:]]
+runpy.run_module("sim.sweep", run_name="__main__", alter_sys=True)
+"""
+"""Runs ``python -m sim.sweep ...`` with SIGINT's default handler, saying when it is imported."""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", [0.2, 0.7, 1.5, 3.0, 6.0])
+def test_ctrl_c_at_any_moment_exits_130_quietly(tmp_path: Path, delay: float) -> None:
+    """Ctrl-C as a terminal sends it: SIGINT to the whole process group, workers included.
+
+    The delays after the imports fall in argument parsing and spec loading,
+    the design and the folder, the start of the forkserver and of the
+    workers, and the runs.
+    """
+    spec = function_sweep(tmp_path, "test_sweep_hardening:slow_y")
+    spec.write_text(spec.read_text().replace("steps = 2", "steps = 300"))
+    out = tmp_path / "out"
+    env = {**os.environ, "TRUSTSIM_TEST_SLOW": "0.05",
+           "PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT)])}
+    cmd = [sys.executable, "-c", READY_WRAPPER, "sweep", str(spec), "--out", str(out),
+           "--workers", "2", "-q", "--allow-model-code"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    family: set[int] = set()
+    try:
+        assert proc.stderr.readline() == "ready\n"
+        end = time.monotonic() + delay
+        while time.monotonic() < end:
+            family |= descendants(proc.pid)
+            time.sleep(0.02)
+        assert proc.poll() is None, "the sweep ended before it was interrupted"
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert "interrupted" in err
+    deadline = time.monotonic() + 10
+    while running(family) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert running(family) == set()

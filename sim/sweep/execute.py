@@ -50,6 +50,7 @@ from sim.sweep.executors import (
     InlineExecutor,
     check_target,
     dask_executor,
+    deferred_sigint,
     executor_handle,
     local_executor,
     open_executor,
@@ -112,7 +113,9 @@ class _Session:
 
     def submit(self, chunk: list[RunTask], isolated: bool = False) -> None:
         out = str(self.out) if self.handle.shared_folder else None
-        fut = self.handle.executor.submit(run_chunk, self.runner, chunk, out, self.fingerprint)
+        with deferred_sigint():  # never interrupt the start of a worker process
+            fut = self.handle.executor.submit(run_chunk, self.runner, chunk, out,
+                                              self.fingerprint)
         self.inflight[fut] = (chunk, isolated)
 
     def fill(self) -> None:

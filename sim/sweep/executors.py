@@ -18,6 +18,10 @@ import contextlib
 import multiprocessing as mp
 import os
 import re
+import shutil
+import signal
+import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -25,7 +29,7 @@ from typing import Any
 
 from sim.results import package_version
 from sim.sweep.errors import SweepError, SweepUsageError
-from sim.sweep.worker import worker_init
+from sim.sweep.worker import StopFlag, worker_init
 
 START_METHODS = ("forkserver", "spawn")
 """Start methods for local worker processes, in order of preference.
@@ -91,7 +95,7 @@ class ExecutorHandle:
         shared_folder: Whether workers write run files themselves.
         description: For messages and the manifest.
         target_chunk_s: Seconds of work per chunk.
-        stop: Event that asks local workers to stop between runs, or None.
+        stop: Flag that asks local workers to stop between runs, or None.
         restart: Builds a fresh executor after a worker process died, or None.
         close: Releases the executor.
     """
@@ -105,6 +109,50 @@ class ExecutorHandle:
     restart: Callable[[], Executor] | None = None
     close: Callable[[], None] = lambda: None
     kill: Callable[[], None] = lambda: None
+
+
+@contextlib.contextmanager
+def deferred_sigint() -> Iterator[None]:
+    """Hold a Ctrl-C back until the block is done, then raise it.
+
+    Submitting to a local pool may start a worker process; a Ctrl-C that
+    interrupts the start leaves a half-started worker that fails with a
+    traceback once this process is gone. Outside the main thread, or if
+    SIGINT is not Python's own handler, the block runs as is.
+    """
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+    caught: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if caught:
+        raise KeyboardInterrupt
+
+
+def _start_forkserver() -> None:
+    """Start the forkserver now, with SIGINT ignored from its first instruction.
+
+    A Ctrl-C in a terminal reaches the whole process group. The forkserver
+    (and so every worker forked from it, until :func:`worker_init` runs)
+    would otherwise take it while importing trustsim and print a traceback;
+    an ignored signal stays ignored across ``exec``, so the server is started
+    with SIGINT ignored here and restored at once in this process.
+    """
+    from multiprocessing import forkserver
+
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def local_executor(workers: int) -> ExecutorHandle:
@@ -122,7 +170,9 @@ def local_executor(workers: int) -> ExecutorHandle:
     ctx = mp.get_context(method)
     if method == "forkserver":
         ctx.set_forkserver_preload(PRELOAD)
-    stop = ctx.Event()
+        _start_forkserver()
+    flags = tempfile.mkdtemp(prefix="trustsim-sweep-")
+    stop = StopFlag(os.path.join(flags, "stop"))
     box: dict[str, ProcessPoolExecutor] = {}
 
     def make() -> ProcessPoolExecutor:
@@ -139,16 +189,22 @@ def local_executor(workers: int) -> ExecutorHandle:
         ex = box.get("ex")
         if ex is None:
             return
-        procs = getattr(ex, "_processes", None) or {}
-        for proc in list(procs.values()):
+        procs = list((getattr(ex, "_processes", None) or {}).values())
+        for proc in procs:
             with contextlib.suppress(Exception):
                 proc.terminate()
+        for proc in procs:  # gone before this process releases what they share
+            with contextlib.suppress(Exception):
+                proc.join(timeout=5)
         ex.shutdown(wait=False, cancel_futures=True)
 
     def close() -> None:
         ex = box.get("ex")
-        if ex is not None:
-            ex.shutdown(wait=True, cancel_futures=True)
+        try:
+            if ex is not None:
+                ex.shutdown(wait=True, cancel_futures=True)
+        finally:
+            shutil.rmtree(flags, ignore_errors=True)
 
     return ExecutorHandle(
         make(), workers, True, f"{workers} local processes ({method})",

@@ -2,8 +2,8 @@
 
 :func:`run_chunk` is what the executor calls (by reference: workers import
 this module); it stops between runs when the sweep is being interrupted
-(:func:`worker_init` hands local workers the stop event and makes them ignore
-Ctrl-C, which goes to the parent only).
+(:func:`worker_init` hands local workers the :class:`StopFlag` and makes them
+ignore Ctrl-C, which goes to the parent only).
 
 Layer: application (sweep running); in sim.sweep: worker, below executors.
 """
@@ -22,7 +22,31 @@ from typing import Any
 from sim.sweep import store
 from sim.sweep.runners import Runner, RunTask, as_output
 
-_STOP: Any = None  # a multiprocessing Event, set in worker processes by worker_init
+_STOP: Any = None  # the sweep's StopFlag, set in worker processes by worker_init
+
+
+class StopFlag:
+    """Asks local workers to stop between runs: a file that exists once set.
+
+    A file rather than a ``multiprocessing.Event``: an event is a named
+    semaphore that the parent unlinks when it exits, and a worker still
+    starting up then dies with a traceback; a flag's path pickles as a string.
+
+    Args:
+        path: The flag's file (absent: not set).
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def set(self) -> None:
+        """Raise the flag."""
+        with open(self.path, "a"):
+            pass
+
+    def is_set(self) -> bool:
+        """Whether the flag is raised."""
+        return os.path.exists(self.path)
 
 WATCH_INTERVAL_S = 0.5
 """How often a local worker checks that the sweep's process is still there."""
@@ -35,7 +59,7 @@ def worker_init(stop: Any, parent: int | None = None) -> None:
     """Initialise a local worker process: Ctrl-C goes to the parent only.
 
     Args:
-        stop: Event set when the sweep is being interrupted.
+        stop: Flag raised when the sweep is being interrupted.
         parent: Pid of the process running the sweep; the worker exits at once
             (even in the middle of a run) when it is gone, so that killing the
             sweep (``kill -9``) leaves no worker running.
