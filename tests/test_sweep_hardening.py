@@ -415,3 +415,19 @@ def test_ctrl_c_at_any_moment_exits_130_quietly(tmp_path: Path, delay: float) ->
     while running(family) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert running(family) == set()
+
+
+# -- also measured: counting the runs of a killed worker -----------------------------------
+
+
+@pytest.mark.slow
+def test_runs_saved_by_a_worker_that_died_count_as_done(tmp_path: Path) -> None:
+    """Point 3 kills its worker mid-chunk: runs 0-2 were saved and are not run again."""
+    from tests.test_sweep_execute import CODE, executions, fn_spec
+
+    res = run_sweep(fn_spec(tmp_path, "crashy", 212, n=8), tmp_path / "out", workers=1,
+                    chunk_size=4, progress=False, **CODE)
+    assert res.failures["run_id"].tolist() == [3]
+    assert res.results["run_id"].tolist() == [0, 1, 2, 4, 5, 6, 7]
+    assert res.executed == 8, "every run done in this invocation is counted once"
+    assert all(executions(212)[i] == 1 for i in (0, 1, 2))

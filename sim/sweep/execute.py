@@ -28,6 +28,7 @@ Layer: application (runs a sweep into its folder); in sim.sweep: analyze | execu
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import sys
@@ -110,6 +111,7 @@ class _Session:
     busy_s: float = 0.0
     broken: bool = False
     crashes: int = 0
+    started: float = field(default_factory=time.time)
 
     def submit(self, chunk: list[RunTask], isolated: bool = False) -> None:
         out = str(self.out) if self.handle.shared_folder else None
@@ -136,7 +138,7 @@ class _Session:
             results = fut.result()
         except BrokenProcessPool:
             self.broken = True
-            lost = [t for t in chunk if not store.run_path(self.out, t.run_id).exists()]
+            lost = self.recover(chunk)
             if isolated:
                 self.record_crash(lost, "the worker process died while running this run "
                                   "(a crash, os._exit or out of memory)")
@@ -151,10 +153,35 @@ class _Session:
                 self.suspects.extend(lost)
             return
         except Exception as exc:  # the executor failed the chunk (e.g. a Dask KilledWorker)
-            lost = [t for t in chunk if not store.run_path(self.out, t.run_id).exists()]
+            lost = self.recover(chunk)
             self.record_crash(lost, f"{type(exc).__name__}: {exc}")
             return
         self.handle_results(results, write=not self.handle.shared_folder)
+
+    def recover(self, chunk: Sequence[RunTask]) -> list[RunTask]:
+        """Count the runs of a failed chunk that its worker saved; return the others.
+
+        The worker writes each run as it finishes, so a chunk whose worker died
+        may hold runs done in this session: they count as done here (the
+        summary's count of runs executed), and only the rest are run again.
+        """
+        saved, lost = [], []
+        for t in chunk:
+            rec = None
+            for path in (store.run_path(self.out, t.run_id),
+                         store.failure_path(self.out, t.run_id)):
+                with contextlib.suppress(OSError, ValueError):
+                    if path.stat().st_mtime >= self.started:  # not a stale file
+                        rec = json.loads(path.read_text(encoding="utf-8"))
+                        break
+            if isinstance(rec, dict) and rec.get("seed") == t.seed \
+                    and rec.get("fingerprint") == self.fingerprint:
+                saved.append((rec, None))
+            else:
+                lost.append(t)
+        if saved:
+            self.handle_results(saved, write=False)
+        return lost
 
     def handle_results(self, results: list[tuple[dict[str, Any], Any]], write: bool) -> None:
         if results and any(r["status"] == "ok" for r, _ in results):
