@@ -431,3 +431,55 @@ def test_runs_saved_by_a_worker_that_died_count_as_done(tmp_path: Path) -> None:
     assert res.results["run_id"].tolist() == [0, 1, 2, 4, 5, 6, 7]
     assert res.executed == 8, "every run done in this invocation is counted once"
     assert all(executions(212)[i] == 1 for i in (0, 1, 2))
+
+
+# -- also measured: a Dask sweep left without workers --------------------------------------
+
+
+@pytest.mark.slow
+def test_a_dask_sweep_without_workers_says_so_and_stops_on_ctrl_c(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    distributed = pytest.importorskip("distributed")
+    import _thread
+    import logging
+    import threading
+
+    from sim.sweep import SweepInterrupted, execute
+    from tests.test_sweep_execute import CODE, fn_spec
+
+    monkeypatch.setattr(execute, "NO_WORKER_WARN_S", 1.0)
+    monkeypatch.setattr(execute, "POLL_S", 0.2)
+    monkeypatch.setenv("TRUSTSIM_TEST_SLOW", "0.1")
+    notes: list[str] = []
+    warned = threading.Event()
+
+    def note(self, message: str) -> None:
+        notes.append(message)
+        warned.set()
+
+    monkeypatch.setattr(execute._Session, "note", note)
+    out = tmp_path / "out"
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None,
+                                  silence_logs=logging.ERROR) as cluster:
+        def lose_the_worker() -> None:
+            deadline = time.monotonic() + 120
+            while len(list((out / "runs").glob("run_*.json"))) < 3:
+                if time.monotonic() > deadline:
+                    return
+                time.sleep(0.05)
+            cluster.scale(0)  # the last worker goes, none replaces it
+            warned.wait(60)  # without the message the test still ends (and fails below)
+            _thread.interrupt_main()  # Ctrl-C
+
+        helper = threading.Thread(target=lose_the_worker, daemon=True)
+        helper.start()
+        with pytest.raises(SweepInterrupted) as info:
+            run_sweep(fn_spec(tmp_path, "slow", 313, n=200), out,
+                      scheduler=cluster.scheduler_address, progress=False, **CODE)
+        helper.join(10)
+    assert len(notes) == 1 and notes[0].startswith("no Dask worker for ")
+    assert "waiting for one to join" in notes[0] and "--resume" in notes[0]
+    assert 3 <= info.value.done < 200 and "--resume" in str(info.value)
+    assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"

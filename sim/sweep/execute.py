@@ -63,6 +63,12 @@ from sim.sweep.worker import run_chunk
 SCHEDULER_ENV = "TRUSTSIM_SCHEDULER"
 """Environment variable naming a Dask scheduler (``tcp://host:port``) to run sweeps on."""
 
+NO_WORKER_WARN_S = 60.0
+"""Seconds without any Dask worker before the sweep says it is waiting for one."""
+
+POLL_S = 2.0
+"""How often the driver looks at the cluster while it waits for results."""
+
 MAX_CONSECUTIVE_CRASHES = 5
 """Isolated runs in a row that kill their worker before the sweep stops (systematic fault)."""
 
@@ -112,6 +118,8 @@ class _Session:
     broken: bool = False
     crashes: int = 0
     started: float = field(default_factory=time.time)
+    no_worker_since: float | None = None
+    warned: bool = False
 
     def submit(self, chunk: list[RunTask], isolated: bool = False) -> None:
         out = str(self.out) if self.handle.shared_folder else None
@@ -220,11 +228,38 @@ class _Session:
                     self.restart()
                     continue
                 break
-            finished, _ = wait(list(self.inflight), return_when=FIRST_COMPLETED)
+            timeout = POLL_S if self.handle.live_workers is not None else None
+            finished, _ = wait(list(self.inflight), timeout=timeout,
+                               return_when=FIRST_COMPLETED)
+            if not finished:
+                self.watch_workers()
             for fut in finished:
                 self.collect(fut)
             if self.broken and not self.inflight:
                 self.restart()
+
+    def watch_workers(self) -> None:
+        """Say so when the cluster has had no worker for a while (and when one is back)."""
+        assert self.handle.live_workers is not None
+        if self.handle.live_workers() > 0:
+            if self.warned:
+                self.note("a Dask worker is connected again; the sweep goes on")
+            self.no_worker_since, self.warned = None, False
+            return
+        now = time.monotonic()
+        if self.no_worker_since is None:
+            self.no_worker_since = now
+        elif not self.warned and now - self.no_worker_since >= NO_WORKER_WARN_S:
+            self.warned = True
+            self.note(
+                f"no Dask worker for {now - self.no_worker_since:.0f} s on "
+                f"{self.handle.description}: waiting for one to join (start a worker, or "
+                "press Ctrl-C: finished runs are kept and --resume continues)"
+            )
+
+    def note(self, message: str) -> None:
+        """A message on stderr that does not break the progress bar."""
+        self.bar.write(message, file=sys.stderr)
 
     def restart(self) -> None:
         if self.handle.restart is None:

@@ -98,6 +98,9 @@ class ExecutorHandle:
         stop: Flag that asks local workers to stop between runs, or None.
         restart: Builds a fresh executor after a worker process died, or None.
         close: Releases the executor.
+        kill: Abandons running work at once (a second Ctrl-C).
+        live_workers: Counts the workers connected now (Dask), or None: a
+            sweep left with none says so and keeps waiting for one.
     """
 
     executor: Executor
@@ -109,6 +112,7 @@ class ExecutorHandle:
     restart: Callable[[], Executor] | None = None
     close: Callable[[], None] = lambda: None
     kill: Callable[[], None] = lambda: None
+    live_workers: Callable[[], int] | None = None
 
 
 @contextlib.contextmanager
@@ -286,10 +290,18 @@ def dask_executor(address: str, timeout: float = WORKER_TIMEOUT,
         with contextlib.suppress(Exception):
             ex.shutdown(wait=False)  # cancels this executor's pending and running tasks
 
+    def live_workers() -> int:
+        try:
+            return len(client.scheduler_info(n_workers=-1).get("workers", {}))
+        except TypeError:  # older distributed: no n_workers
+            return len(client.scheduler_info().get("workers", {}))
+        except Exception:  # the scheduler itself is gone: no worker either
+            return 0
+
     return ExecutorHandle(
         ex, nthreads, False,
         f"Dask cluster {address} ({nthreads} threads, trustsim {version})",
-        target_chunk_s=2.0, close=client.close, kill=kill,
+        target_chunk_s=2.0, close=client.close, kill=kill, live_workers=live_workers,
     )
 
 
