@@ -483,3 +483,23 @@ def test_a_dask_sweep_without_workers_says_so_and_stops_on_ctrl_c(
     assert "waiting for one to join" in notes[0] and "--resume" in notes[0]
     assert 3 <= info.value.done < 200 and "--resume" in str(info.value)
     assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
+
+
+# -- also measured: an overhead figure that sees waiting runs ------------------------------
+
+
+def test_cpu_time_of_runs_is_recorded_beside_their_wall_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that waits (as for another thread's lock) is busy by wall time, idle by CPU time."""
+    from tests.test_sweep_execute import CODE, fn_spec
+
+    monkeypatch.setenv("TRUSTSIM_TEST_SLOW", "0.05")
+    res = run_sweep(fn_spec(tmp_path, "slow", 414, n=4), tmp_path / "out", workers=0,
+                    progress=False, **CODE)
+    timings = pd.read_parquet(tmp_path / "out" / "timings.parquet")
+    assert list(timings.columns) == ["run_id", "elapsed_s", "cpu_s", "worker"]
+    assert (timings["elapsed_s"] >= 0.05).all()
+    assert (timings["cpu_s"] < timings["elapsed_s"] / 2).all()
+    assert res.cpu_s == pytest.approx(timings["cpu_s"].sum())
+    assert res.cpu_overhead > res.overhead

@@ -181,7 +181,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             f"{len(res.results)} of {res.total} runs finished ("
             + (f"{res.executed} in this session on {res.executor}" if res.executed
                else "nothing left to run")
-            + (f", {rate:.2f} runs/s, {100 * res.overhead:.1f}% overhead" if res.executed
+            + (f", {rate:.2f} runs/s, {100 * res.overhead:.1f}% overhead, "
+               f"{100 * res.cpu_overhead:.1f}% of CPU time outside runs" if res.executed
                else "")
             + f")\nresults: {res.out / 'results.parquet'}"
         )

@@ -115,6 +115,7 @@ class _Session:
     done: int = 0
     failed: int = 0
     busy_s: float = 0.0
+    cpu_s: float = 0.0
     broken: bool = False
     crashes: int = 0
     started: float = field(default_factory=time.time)
@@ -204,6 +205,7 @@ class _Session:
         self.done += len(recs)
         self.failed += nfail
         self.busy_s += sum(r.get("elapsed_s", 0.0) for r in recs)
+        self.cpu_s += sum(r.get("cpu_s", 0.0) for r in recs)
         self.bar.update(len(recs))
         if nfail:
             self.bar.set_postfix(failed=self.failed, refresh=True)
@@ -313,6 +315,7 @@ class SweepResult:
         executed: Runs executed in this session (finished or failed).
         wall_s: Wall time of this session's runs (executor open to last result).
         busy_s: Sum of time inside this session's runs.
+        cpu_s: Sum of CPU time of the threads running them (see :attr:`cpu_overhead`).
         workers: Parallel slots used.
         executor: Description of the executor.
         repaired: Files of the folder that ``resume`` found damaged and rewrote.
@@ -327,6 +330,7 @@ class SweepResult:
     executed: int = 0
     wall_s: float = 0.0
     busy_s: float = 0.0
+    cpu_s: float = 0.0
     workers: int = 1
     executor: str = ""
     repaired: list[str] = field(default_factory=list)
@@ -336,6 +340,18 @@ class SweepResult:
         """Share of worker time not spent inside runs: ``1 - busy / (wall x workers)``."""
         cap = self.wall_s * self.workers
         return 1.0 - self.busy_s / cap if cap > 0 else 0.0
+
+    @property
+    def cpu_overhead(self) -> float:
+        """Share of the slots' time not spent computing runs: ``1 - cpu / (wall x workers)``.
+
+        Counts what :attr:`overhead` cannot see: runs slowed down by other
+        threads of their process (several threads per Dask worker share one
+        GIL), or by other work on the machine. Runs that wait (I/O, sleep)
+        count as overhead here.
+        """
+        cap = self.wall_s * self.workers
+        return 1.0 - self.cpu_s / cap if cap > 0 else 0.0
 
     @property
     def complete(self) -> bool:
@@ -460,6 +476,8 @@ def run_sweep(
                 _ChunkSizer(handle.workers, handle.target_chunk_s, chunk_size), bar,
                 queue=deque(pending),
             )
+            if handle.advice and progress:
+                session.note(handle.advice)
             t0 = time.perf_counter()
             try:
                 session.run()
@@ -477,7 +495,8 @@ def run_sweep(
     return SweepResult(
         out=out, spec=spec, results=results, failures=failures, timings=timings,
         total=len(tasks), executed=session.done if session else 0, wall_s=wall,
-        busy_s=session.busy_s if session else 0.0, workers=info[1], executor=info[0],
+        busy_s=session.busy_s if session else 0.0, cpu_s=session.cpu_s if session else 0.0,
+        workers=info[1], executor=info[0],
         repaired=repaired,
     )
 

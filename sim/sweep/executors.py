@@ -101,6 +101,7 @@ class ExecutorHandle:
         kill: Abandons running work at once (a second Ctrl-C).
         live_workers: Counts the workers connected now (Dask), or None: a
             sweep left with none says so and keeps waiting for one.
+        advice: A note shown when the sweep starts (e.g. on threaded workers).
     """
 
     executor: Executor
@@ -113,6 +114,7 @@ class ExecutorHandle:
     close: Callable[[], None] = lambda: None
     kill: Callable[[], None] = lambda: None
     live_workers: Callable[[], int] | None = None
+    advice: str = ""
 
 
 @contextlib.contextmanager
@@ -283,7 +285,15 @@ def dask_executor(address: str, timeout: float = WORKER_TIMEOUT,
             f"the Dask cluster at {address} cannot run trustsim ({type(exc).__name__}: {exc}); "
             "install trustsim on every worker (e.g. pip install -e .) and check it has workers"
         ) from None
-    nthreads = sum(client.nthreads().values()) or 1
+    threads = client.nthreads()
+    nthreads = sum(threads.values()) or 1
+    advice = ""
+    if max(threads.values(), default=1) > 1:
+        advice = (
+            f"note: Dask workers at {address} run several threads each; trustsim runs in "
+            "one process share one interpreter lock, so they take turns: start workers "
+            "with `dask worker ADDR --nthreads 1 --nworkers N` (one process per core)"
+        )
     ex = client.get_executor(pure=False)
 
     def kill() -> None:
@@ -302,6 +312,7 @@ def dask_executor(address: str, timeout: float = WORKER_TIMEOUT,
         ex, nthreads, False,
         f"Dask cluster {address} ({nthreads} threads, trustsim {version})",
         target_chunk_s=2.0, close=client.close, kill=kill, live_workers=live_workers,
+        advice=advice,
     )
 
 

@@ -11,7 +11,7 @@ Layout::
     failures/run_000012.json         a run that raised: error and traceback
     results.parquet, results.csv     one row per finished run, sorted by run_id
     failures.parquet                 one row per failed run (if any)
-    timings.parquet                  seconds inside each run, and where it ran
+    timings.parquet                  seconds inside each run (wall, CPU), and where it ran
     weekly.parquet                   every run's weekly table (with ``--weekly``)
 
 Every file is written to a temporary name in its folder and moved into place
@@ -475,6 +475,7 @@ def assemble(
             "run_id": pd.Series([r["run_id"] for r in recs], dtype="int64"),
             "elapsed_s": pd.Series([r.get("elapsed_s", float("nan")) for r in recs],
                                    dtype="float64"),
+            "cpu_s": pd.Series([r.get("cpu_s", float("nan")) for r in recs], dtype="float64"),
             "worker": pd.Series([r.get("worker", "") for r in recs], dtype="str"),
         }
     )

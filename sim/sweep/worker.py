@@ -101,6 +101,7 @@ def execute_task(runner: Runner, task: RunTask, fingerprint: str) -> tuple[dict[
     }
     weekly = None
     t0 = time.perf_counter()
+    c0 = time.thread_time()
     try:
         out = as_output(runner(task))
     except Exception as exc:
@@ -112,6 +113,9 @@ def execute_task(runner: Runner, task: RunTask, fingerprint: str) -> tuple[dict[
         rec["kpis"] = out.kpis
         weekly = out.weekly
     rec["elapsed_s"] = time.perf_counter() - t0
+    # CPU seconds of this thread: unlike elapsed_s, not inflated by waiting for
+    # another thread of the process (the GIL) or for other work on the machine
+    rec["cpu_s"] = time.thread_time() - c0
     rec["worker"] = f"{socket.gethostname()}:{os.getpid()}"
     rec["finished"] = store.now()
     return rec, weekly
