@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import sys
 import time
@@ -47,6 +46,7 @@ from sim.sweep import store
 from sim.sweep.designs import build_design, design_points, run_seed
 from sim.sweep.errors import SweepError, SweepInterrupted
 from sim.sweep.executors import (
+    ChunkSizer,
     ExecutorHandle,
     InlineExecutor,
     check_target,
@@ -74,31 +74,6 @@ MAX_CONSECUTIVE_CRASHES = 5
 
 # -- driving the runs ------------------------------------------------------------
 
-
-class _ChunkSizer:
-    """Chunk sizes from the measured time per run (guided self-scheduling)."""
-
-    def __init__(self, workers: int, target_s: float, fixed: int | None) -> None:
-        self.workers = max(workers, 1)
-        self.target_s = target_s
-        self.fixed = fixed
-        self.runs = 0
-        self.seconds = 0.0
-
-    def observe(self, records: Sequence[dict[str, Any]]) -> None:
-        self.runs += len(records)
-        self.seconds += sum(r.get("elapsed_s", 0.0) for r in records)
-
-    def next(self, remaining: int) -> int:
-        if self.fixed:
-            return max(1, min(self.fixed, remaining))
-        if not self.runs:
-            return 1
-        per_run = max(self.seconds / self.runs, 1e-9)
-        cap = max(1, math.ceil(remaining / (2 * self.workers)))
-        return max(1, min(cap, int(self.target_s / per_run)))
-
-
 @dataclass
 class _Session:
     """State of the runs submitted in this session."""
@@ -107,7 +82,7 @@ class _Session:
     runner: Runner
     out: Path
     fingerprint: str
-    sizer: _ChunkSizer
+    sizer: ChunkSizer
     bar: Any
     queue: deque[RunTask] = field(default_factory=deque)
     suspects: deque[RunTask] = field(default_factory=deque)
@@ -473,7 +448,7 @@ def run_sweep(
             bar = _progress_bar(spec.name, len(tasks), len(tasks) - len(pending), progress)
             session = _Session(
                 handle, runner, out, spec.fingerprint(),
-                _ChunkSizer(handle.workers, handle.target_chunk_s, chunk_size), bar,
+                ChunkSizer(handle.workers, handle.target_chunk_s, chunk_size), bar,
                 queue=deque(pending),
             )
             if handle.advice and progress:

@@ -3,7 +3,8 @@
 :func:`open_executor` gives an :class:`ExecutorHandle`: the
 :class:`concurrent.futures.Executor` plus what the driver in
 :mod:`sim.sweep.execute` needs to know (slots, whether workers share the
-sweep folder, how to stop, restart or kill them).
+sweep folder, how to stop, restart or kill them); :class:`ChunkSizer` sizes the
+chunks of runs sent to them.
 
 Local worker processes are started with an explicit ``forkserver`` (or
 ``spawn``) context passed to the executor (the global start method is never
@@ -15,6 +16,7 @@ Layer: application (sweep running); in sim.sweep: executors, below execute.
 from __future__ import annotations
 
 import contextlib
+import math
 import multiprocessing as mp
 import os
 import re
@@ -22,7 +24,7 @@ import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +59,38 @@ _ADDRESS = re.compile(
 
 TARGET_CHUNK_SECONDS = 1.0
 """Work per chunk the sizer aims at, once run times are known."""
+
+
+class ChunkSizer:
+    """Chunk sizes from the measured time per run (guided self-scheduling).
+
+    Args:
+        workers: Parallel slots.
+        target_s: Seconds of work per chunk, once run times are known.
+        fixed: A fixed chunk size instead (``--chunk-size``), or None.
+    """
+
+    def __init__(self, workers: int, target_s: float, fixed: int | None) -> None:
+        self.workers = max(workers, 1)
+        self.target_s = target_s
+        self.fixed = fixed
+        self.runs = 0
+        self.seconds = 0.0
+
+    def observe(self, records: Sequence[dict[str, Any]]) -> None:
+        """Learn from finished runs' records (their ``elapsed_s``)."""
+        self.runs += len(records)
+        self.seconds += sum(r.get("elapsed_s", 0.0) for r in records)
+
+    def next(self, remaining: int) -> int:
+        """Size of the next chunk, with ``remaining`` runs left to submit."""
+        if self.fixed:
+            return max(1, min(self.fixed, remaining))
+        if not self.runs:
+            return 1
+        per_run = max(self.seconds / self.runs, 1e-9)
+        cap = max(1, math.ceil(remaining / (2 * self.workers)))
+        return max(1, min(cap, int(self.target_s / per_run)))
 
 
 def _probe() -> str:
