@@ -96,7 +96,8 @@ def test_ishigami_sobol_indices_through_the_sweep(tmp_path: Path) -> None:
 
 
 def test_morris_elementary_effects_of_a_linear_function(tmp_path: Path) -> None:
-    run_sweep(linear_spec(tmp_path, "morris", 10), tmp_path / "out", workers=0, progress=False)
+    run_sweep(linear_spec(tmp_path, "morris", 10), tmp_path / "out", workers=0, progress=False,
+              allow_model_code=True)
     an = analyze_sweep(tmp_path / "out", figures=False)
     idx = an.indices.set_index("factor")
     np.testing.assert_allclose(idx["mu"], [3.0, -4.0, 0.0], atol=1e-9)
@@ -106,7 +107,8 @@ def test_morris_elementary_effects_of_a_linear_function(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_lhs_rbd_fast_first_order_indices(tmp_path: Path) -> None:
-    run_sweep(linear_spec(tmp_path, "lhs", 400), tmp_path / "out", workers=0, progress=False)
+    run_sweep(linear_spec(tmp_path, "lhs", 400), tmp_path / "out", workers=0, progress=False,
+              allow_model_code=True)
     an = analyze_sweep(tmp_path / "out", figures=False)
     s1 = an.indices.set_index("factor")["S1"]
     # Var(3a) = 9/12, Var(2b) = 16/12: S1 = 9/25, 16/25, 0.
@@ -116,7 +118,7 @@ def test_lhs_rbd_fast_first_order_indices(tmp_path: Path) -> None:
 
 def test_indices_need_every_point(tmp_path: Path) -> None:
     spec = ishigami_spec(tmp_path, 8, fn="test_sweep_analysis:broken_ishigami")
-    res = run_sweep(spec, tmp_path / "out", workers=0, progress=False)
+    res = run_sweep(spec, tmp_path / "out", workers=0, progress=False, allow_model_code=True)
     assert res.failures["run_id"].tolist() == [7]
     with pytest.raises(SweepError, match=r"1 of 40 design points have no finished run"):
         analyze_sweep(tmp_path / "out")

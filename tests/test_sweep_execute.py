@@ -27,6 +27,9 @@ from tests.conftest import SWEEP_LOG_ENV
 from tests.helpers import BASELINE, ROOT, cli
 
 HERE = Path(__file__).resolve().parent
+CODE = {"allow_model_code": True}
+"""The sweeps below run functions of this module: code named by a sweep file."""
+ALLOW = "--allow-model-code"
 
 
 # -- run functions (imported by workers) ---------------------------------------------
@@ -236,7 +239,7 @@ def test_failing_runs_are_recorded_and_retried_on_resume(tmp_path: Path) -> None
     spec = fn_spec(tmp_path, "flaky", seed)
     marker = fail_marker(seed)
     marker.touch()
-    res = run_sweep(spec, tmp_path / "out", workers=2, progress=False)
+    res = run_sweep(spec, tmp_path / "out", workers=2, progress=False, **CODE)
     assert res.results["run_id"].tolist() == [0, 1, 3, 4, 6, 7, 8, 9, 10, 11]
     assert res.failures["run_id"].tolist() == [2, 5]
     assert res.failures["error"].tolist() == ["ValueError: bad point 2",
@@ -248,7 +251,7 @@ def test_failing_runs_are_recorded_and_retried_on_resume(tmp_path: Path) -> None
     assert manifest["status"] == "complete with failures"
 
     marker.unlink()  # the cause is fixed: resume retries the failed runs only
-    again = run_sweep(spec, tmp_path / "out", workers=2, resume=True, progress=False)
+    again = run_sweep(spec, tmp_path / "out", workers=2, resume=True, progress=False, **CODE)
     assert again.complete and again.executed == 2 and len(again.failures) == 0
     assert not (tmp_path / "out" / "failures.parquet").exists()
     counts = executions(seed)
@@ -258,12 +261,12 @@ def test_failing_runs_are_recorded_and_retried_on_resume(tmp_path: Path) -> None
 @pytest.mark.slow
 def test_a_run_that_kills_its_worker_is_isolated_and_recorded(tmp_path: Path) -> None:
     res = run_sweep(fn_spec(tmp_path, "crashy", 202), tmp_path / "out", workers=2,
-                    progress=False)
+                    progress=False, **CODE)
     assert res.failures["run_id"].tolist() == [3]
     assert "worker process died" in res.failures["error"][0]
     assert res.results["run_id"].tolist() == [i for i in range(12) if i != 3]
     ref = run_sweep(fn_spec(tmp_path, "det", 202, name="d.toml"), tmp_path / "ref",
-                    workers=0, progress=False)
+                    workers=0, progress=False, **CODE)
     pd.testing.assert_frame_equal(
         res.results.reset_index(drop=True),
         ref.results[ref.results["run_id"] != 3].reset_index(drop=True),
@@ -285,11 +288,11 @@ def test_too_many_crashes_in_a_row_stop_the_sweep(tmp_path: Path,
     with pytest.raises(SweepError, match=r"^2 runs in a row killed their worker process; "
                                          r"stopping\."):
         run_sweep(fn_spec(tmp_path, "crashy_1_2", 808, n=8), tmp_path / "stop", workers=1,
-                  chunk_size=1, progress=False)
+                  chunk_size=1, progress=False, **CODE)
     assert executions(808)[3] == 0, "no run after the crashes was started"
 
     res = run_sweep(fn_spec(tmp_path, "crashy_1_6", 809, n=8, name="apart.toml"),
-                    tmp_path / "apart", workers=1, chunk_size=1, progress=False)
+                    tmp_path / "apart", workers=1, chunk_size=1, progress=False, **CODE)
     assert res.failures["run_id"].tolist() == [1, 6]
     assert res.results["run_id"].tolist() == [0, 2, 3, 4, 5, 7]
 
@@ -298,7 +301,7 @@ def test_half_written_files_are_never_taken_for_results(tmp_path: Path) -> None:
     seed = 303
     spec = fn_spec(tmp_path, "det", seed, n=6)
     out = tmp_path / "out"
-    first = run_sweep(spec, out, workers=0, progress=False)
+    first = run_sweep(spec, out, workers=0, progress=False, **CODE)
     # A truncated record, a stray temporary file, and a record of another sweep.
     rec = out / "runs" / "run_000002.json"
     rec.write_text(rec.read_text()[:40])
@@ -306,7 +309,7 @@ def test_half_written_files_are_never_taken_for_results(tmp_path: Path) -> None:
     other = json.loads((out / "runs" / "run_000005.json").read_text())
     other["fingerprint"] = "0" * 16
     (out / "runs" / "run_000005.json").write_text(json.dumps(other))
-    again = run_sweep(spec, out, workers=0, resume=True, progress=False)
+    again = run_sweep(spec, out, workers=0, resume=True, progress=False, **CODE)
     assert again.executed == 2
     pd.testing.assert_frame_equal(again.results, first.results)
     assert not list((out / "runs").glob(".*.tmp"))
@@ -316,17 +319,17 @@ def test_half_written_files_are_never_taken_for_results(tmp_path: Path) -> None:
 
 def test_folder_is_never_silently_overwritten(tmp_path: Path) -> None:
     spec = fn_spec(tmp_path, "det", 404, n=3)
-    run_sweep(spec, tmp_path / "out", workers=0, progress=False)
+    run_sweep(spec, tmp_path / "out", workers=0, progress=False, **CODE)
     with pytest.raises(SweepError, match=r"already holds a sweep.*--resume"):
-        run_sweep(spec, tmp_path / "out", workers=0, progress=False)
+        run_sweep(spec, tmp_path / "out", workers=0, progress=False, **CODE)
     changed = fn_spec(tmp_path, "det", 405, n=3, name="other.toml")
     with pytest.raises(SweepError, match="different sweep"):
-        run_sweep(changed, tmp_path / "out", workers=0, resume=True, progress=False)
+        run_sweep(changed, tmp_path / "out", workers=0, resume=True, progress=False, **CODE)
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "notes.txt").write_text("mine")
     with pytest.raises(SweepError, match="other files"):
-        run_sweep(spec, tmp_path / "busy", workers=0, progress=False)
-    done = run_sweep(spec, tmp_path / "out", workers=0, resume=True, progress=False)
+        run_sweep(spec, tmp_path / "busy", workers=0, progress=False, **CODE)
+    done = run_sweep(spec, tmp_path / "out", workers=0, resume=True, progress=False, **CODE)
     assert done.executed == 0 and done.complete
 
 
@@ -357,7 +360,7 @@ def test_ctrl_c_then_resume_gives_the_uninterrupted_table(tmp_path: Path) -> Non
            "PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT),
                                           os.environ.get("PYTHONPATH", "")])}
     cmd = [sys.executable, "-c", SIGINT_WRAPPER, "sweep", str(spec), "--out", str(out),
-           "--workers", "2", "-q"]
+           "--workers", "2", "-q", ALLOW]
     # Its own session: a Ctrl-C typed at pytest does not reach it, only ours does.
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
@@ -381,14 +384,14 @@ def test_ctrl_c_then_resume_gives_the_uninterrupted_table(tmp_path: Path) -> Non
     assert "interrupted:" in err and "--resume" in err
     assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
 
-    resumed = run_sweep(spec, out, workers=2, resume=True, progress=False)
+    resumed = run_sweep(spec, out, workers=2, resume=True, progress=False, **CODE)
     assert resumed.executed == n - saved and resumed.complete
     counts = executions(seed)
     assert sorted(counts) == list(range(n))
     assert set(counts.values()) == {1}, "every run executed exactly once"
 
     use_log_dir(seed, tmp_path / "ref-log")  # the reference logs elsewhere
-    ref = run_sweep(spec, tmp_path / "ref", workers=0, progress=False)
+    ref = run_sweep(spec, tmp_path / "ref", workers=0, progress=False, **CODE)
     pd.testing.assert_frame_equal(resumed.results, ref.results)
     pd.testing.assert_frame_equal(pd.read_parquet(out / "results.parquet"), ref.results)
 
@@ -398,10 +401,10 @@ def test_ctrl_c_then_resume_gives_the_uninterrupted_table(tmp_path: Path) -> Non
 
 def test_cli_exit_codes_and_messages(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     spec = fn_spec(tmp_path, "det", 606, n=4)
-    assert cli(["sweep", str(spec), "--out", str(tmp_path / "out"), "-w", "0", "-q"]) == 0
+    assert cli(["sweep", str(spec), "--out", str(tmp_path / "out"), "-w", "0", "-q", ALLOW]) == 0
     assert capsys.readouterr().out.strip() == str(tmp_path / "out")
 
-    assert cli(["sweep", str(spec), "--out", str(tmp_path / "out"), "-w", "0", "-q"]) == 1
+    assert cli(["sweep", str(spec), "--out", str(tmp_path / "out"), "-w", "0", "-q", ALLOW]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "--resume" in err and err.count("\n") == 1
 
@@ -418,5 +421,6 @@ def test_cli_exit_codes_and_messages(tmp_path: Path, capsys: pytest.CaptureFixtu
     seed = 707
     flaky_spec = fn_spec(tmp_path, "flaky", seed, name="f.toml")
     fail_marker(seed).touch()
-    assert cli(["sweep", str(flaky_spec), "--out", str(tmp_path / "f"), "-w", "0", "-q"]) == 1
+    f_out = str(tmp_path / "f")
+    assert cli(["sweep", str(flaky_spec), "--out", f_out, "-w", "0", "-q", ALLOW]) == 1
     assert "2 of 12 runs failed" in capsys.readouterr().err

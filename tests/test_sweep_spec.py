@@ -434,17 +434,14 @@ def test_schema_models_are_frozen_and_strict() -> None:
             DesignTable.model_validate(bad)
 
 
-def test_a_model_function_that_cannot_be_imported_is_one_clear_problem(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (tmp_path / "broken_model.py").write_text("raise RuntimeError('boom at import')\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    for ref, needle in [("broken_model:f", "RuntimeError: boom at import"),
-                        ("sim.sweep.runners:nope", "AttributeError"),
-                        ("no_colon", '"trustsim" or "package.module:function"')]:
+def test_a_model_function_that_is_not_a_reference_is_one_clear_problem(tmp_path: Path) -> None:
+    # Only its shape is checked here: importing it is for run time, when allowed
+    # (tests/test_sweep_hardening.py).
+    for ref in ("no_colon", "a b:c", "mod:"):
         text = ISHIGAMI.format(top="", design='kind = "grid"').replace(
             "sim.sweep.runners:ishigami", ref)
         with pytest.raises(ScenarioError) as info:
             load_spec(spec_file(tmp_path, text + THREE, "fn.toml"))
         assert [p.key for p in info.value.problems] == ["model.function"]
-        assert needle in str(info.value) and "fn.toml" in str(info.value)
+        assert '"trustsim" or "package.module:function"' in str(info.value)
+        assert "fn.toml" in str(info.value)

@@ -51,21 +51,28 @@ def load_sweep(out: str | Path) -> Sweep:
     if not p.is_dir():
         raise SweepError(f"sweep folder not found: {p}")
     spec = store.load_spec_from_folder(p)
+    manifest = store.reconcile(p) or {}
     res_path = p / f"{store.RESULTS}.parquet"
+    if manifest.get("status") == "running" and store.owner_alive(manifest):
+        raise SweepError(f"{p} is still running (process {manifest['pid']}); "
+                         "analyse it when it is done")
     if not res_path.is_file():
+        why = "it was interrupted" if manifest.get("status") == "interrupted" \
+            else "the sweep did not finish"
         raise SweepError(
-            f"{p} has no {res_path.name} yet (the sweep did not finish); "
+            f"{p} has no {res_path.name} yet ({why}); "
             "finish it with `trustsim sweep SPEC --out DIR --resume`"
         )
     fail_path = p / store.FAILURES_TABLE
-    failures = pd.read_parquet(fail_path) if fail_path.is_file() else pd.DataFrame()
+    rebuilt = "--resume rebuilds it from the run files"
+    failures = store.read_table(fail_path, rebuilt) if fail_path.is_file() else pd.DataFrame()
     return Sweep(
         out=p,
         spec=spec,
-        design=pd.read_parquet(p / store.DESIGN),
-        results=pd.read_parquet(res_path),
+        design=store.read_table(p / store.DESIGN, "--resume rebuilds it from the sweep file"),
+        results=store.read_table(res_path, rebuilt),
         failures=failures,
-        manifest=store.read_manifest(p) or {},
+        manifest=manifest,
     )
 
 

@@ -3,7 +3,7 @@
 :func:`add_parsers` adds both to an :mod:`argparse` subparsers object (the
 ``trustsim`` command line calls it); each subcommand sets
 ``func(args) -> int`` returning the exit code: 0 ok, 1 a user error (printed
-as one clear message) or failed runs, 130 interrupted. ``python -m sim.sweep``
+as one clear message) or failed runs, 2 a bad option, 130 interrupted. ``python -m sim.sweep``
 offers the same two commands on their own.
 
 Layer: command line; in sim.sweep: cli (the top).
@@ -21,12 +21,13 @@ from sim.argtypes import whole_number
 from sim.errors import ScenarioError
 from sim.scenario_io import normalise_overrides
 from sim.sweep.analyze import analyze_sweep
-from sim.sweep.errors import SweepError, SweepInterrupted
+from sim.sweep.errors import SweepError, SweepInterrupted, SweepUsageError
 from sim.sweep.execute import run_sweep
 from sim.sweep.spec import MAX_RUNS, load_spec
 
 EXIT_OK = 0
 EXIT_ERROR = 1
+EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 _SWEEP_EPILOG = """\
@@ -96,6 +97,9 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--max-runs", type=_max_runs, default=MAX_RUNS, metavar="N",
                    help=f"refuse a sweep of more than N runs before anything starts "
                         f"(default: {MAX_RUNS:,})")
+    p.add_argument("--allow-model-code", action="store_true",
+                   help="let the sweep file's [model] function (Python code it names) be "
+                        "imported and run; only for sweep files you trust")
     p.add_argument("--analyze", action="store_true", help="analyse the sweep when it is done")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="no progress bar; print only the sweep folder")
@@ -127,7 +131,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         args: Parsed arguments.
 
     Returns:
-        0 if every run finished, 1 on a user error or failed runs, 130 if interrupted.
+        0 if every run finished, 1 on a user error or failed runs, 2 for a bad
+        option (e.g. a malformed ``--scheduler``), 130 if interrupted.
     """
     try:
         try:
@@ -143,13 +148,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             hint += f" --scheduler {args.scheduler}"
         if args.max_runs != MAX_RUNS:
             hint += f" --max-runs {args.max_runs}"
+        if args.allow_model_code:
+            hint += " --allow-model-code"
         hint += "".join(f" --set {shlex.quote(item)}" for item in args.set)
         res = run_sweep(
             spec, out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
             weekly=args.weekly, chunk_size=args.chunk_size, max_runs=args.max_runs,
             # a bar on a terminal only: in a log file its redraws are clutter
             progress=not args.quiet and sys.stderr.isatty(),
-            resume_hint=hint,
+            resume_hint=hint, allow_model_code=args.allow_model_code,
         )
     except SweepInterrupted as exc:
         print(f"\n{exc}", file=sys.stderr)
@@ -157,9 +164,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted before any run started", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except SweepUsageError as exc:
+        _err(exc)
+        return EXIT_USAGE
     except (ScenarioError, SweepError, OSError) as exc:
         _err(exc)
         return EXIT_ERROR
+    if res.repaired:
+        print(f"repaired {', '.join(res.repaired)} in {res.out} (they were missing or damaged)",
+              file=sys.stderr)
     if args.quiet:
         print(res.out)
     else:
@@ -168,7 +181,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             f"{len(res.results)} of {res.total} runs finished ("
             + (f"{res.executed} in this session on {res.executor}" if res.executed
                else "nothing left to run")
-            + (f", {rate:.2f} runs/s, {100 * res.overhead:.1f}% overhead" if res.executed
+            + (f", {rate:.2f} runs/s, {100 * res.overhead:.1f}% overhead, "
+               f"{100 * res.cpu_overhead:.1f}% of CPU time outside runs" if res.executed
                else "")
             + f")\nresults: {res.out / 'results.parquet'}"
         )

@@ -10,6 +10,10 @@ class SweepError(ValueError):
     """A user error about a sweep folder or how a sweep is run (one clear message)."""
 
 
+class SweepUsageError(SweepError):
+    """A bad command-line option or combination of them (the CLI exits 2)."""
+
+
 class SweepInterrupted(KeyboardInterrupt):
     """A sweep stopped by Ctrl-C; finished runs are kept.
 

@@ -28,7 +28,7 @@ Layer: application (runs a sweep into its folder); in sim.sweep: analyze | execu
 from __future__ import annotations
 
 import contextlib
-import math
+import json
 import os
 import sys
 import time
@@ -46,9 +46,12 @@ from sim.sweep import store
 from sim.sweep.designs import build_design, design_points, run_seed
 from sim.sweep.errors import SweepError, SweepInterrupted
 from sim.sweep.executors import (
+    ChunkSizer,
     ExecutorHandle,
     InlineExecutor,
+    check_target,
     dask_executor,
+    deferred_sigint,
     executor_handle,
     local_executor,
     open_executor,
@@ -60,35 +63,16 @@ from sim.sweep.worker import run_chunk
 SCHEDULER_ENV = "TRUSTSIM_SCHEDULER"
 """Environment variable naming a Dask scheduler (``tcp://host:port``) to run sweeps on."""
 
+NO_WORKER_WARN_S = 60.0
+"""Seconds without any Dask worker before the sweep says it is waiting for one."""
+
+POLL_S = 2.0
+"""How often the driver looks at the cluster while it waits for results."""
+
 MAX_CONSECUTIVE_CRASHES = 5
 """Isolated runs in a row that kill their worker before the sweep stops (systematic fault)."""
 
 # -- driving the runs ------------------------------------------------------------
-
-
-class _ChunkSizer:
-    """Chunk sizes from the measured time per run (guided self-scheduling)."""
-
-    def __init__(self, workers: int, target_s: float, fixed: int | None) -> None:
-        self.workers = max(workers, 1)
-        self.target_s = target_s
-        self.fixed = fixed
-        self.runs = 0
-        self.seconds = 0.0
-
-    def observe(self, records: Sequence[dict[str, Any]]) -> None:
-        self.runs += len(records)
-        self.seconds += sum(r.get("elapsed_s", 0.0) for r in records)
-
-    def next(self, remaining: int) -> int:
-        if self.fixed:
-            return max(1, min(self.fixed, remaining))
-        if not self.runs:
-            return 1
-        per_run = max(self.seconds / self.runs, 1e-9)
-        cap = max(1, math.ceil(remaining / (2 * self.workers)))
-        return max(1, min(cap, int(self.target_s / per_run)))
-
 
 @dataclass
 class _Session:
@@ -98,7 +82,7 @@ class _Session:
     runner: Runner
     out: Path
     fingerprint: str
-    sizer: _ChunkSizer
+    sizer: ChunkSizer
     bar: Any
     queue: deque[RunTask] = field(default_factory=deque)
     suspects: deque[RunTask] = field(default_factory=deque)
@@ -106,12 +90,18 @@ class _Session:
     done: int = 0
     failed: int = 0
     busy_s: float = 0.0
+    cpu_s: float = 0.0
     broken: bool = False
     crashes: int = 0
+    started: float = field(default_factory=time.time)
+    no_worker_since: float | None = None
+    warned: bool = False
 
     def submit(self, chunk: list[RunTask], isolated: bool = False) -> None:
         out = str(self.out) if self.handle.shared_folder else None
-        fut = self.handle.executor.submit(run_chunk, self.runner, chunk, out, self.fingerprint)
+        with deferred_sigint():  # never interrupt the start of a worker process
+            fut = self.handle.executor.submit(run_chunk, self.runner, chunk, out,
+                                              self.fingerprint)
         self.inflight[fut] = (chunk, isolated)
 
     def fill(self) -> None:
@@ -132,7 +122,7 @@ class _Session:
             results = fut.result()
         except BrokenProcessPool:
             self.broken = True
-            lost = [t for t in chunk if not store.run_path(self.out, t.run_id).exists()]
+            lost = self.recover(chunk)
             if isolated:
                 self.record_crash(lost, "the worker process died while running this run "
                                   "(a crash, os._exit or out of memory)")
@@ -147,10 +137,36 @@ class _Session:
                 self.suspects.extend(lost)
             return
         except Exception as exc:  # the executor failed the chunk (e.g. a Dask KilledWorker)
-            lost = [t for t in chunk if not store.run_path(self.out, t.run_id).exists()]
+            lost = self.recover(chunk)
             self.record_crash(lost, f"{type(exc).__name__}: {exc}")
             return
         self.handle_results(results, write=not self.handle.shared_folder)
+
+    def recover(self, chunk: Sequence[RunTask]) -> list[RunTask]:
+        """Count the runs of a failed chunk that its worker saved; return the others.
+
+        The worker writes each run as it finishes, so a chunk whose worker died
+        may hold runs done in this session: they count as done here (the
+        summary's count of runs executed), and only the rest are run again.
+        """
+        saved, lost = [], []
+        for t in chunk:
+            rec = None
+            for path in (store.run_path(self.out, t.run_id),
+                         store.failure_path(self.out, t.run_id)):
+                with contextlib.suppress(OSError, ValueError):
+                    # not a stale file (file times lag the clock by a tick at most)
+                    if path.stat().st_mtime >= self.started - 0.1:
+                        rec = json.loads(path.read_text(encoding="utf-8"))
+                        break
+            if isinstance(rec, dict) and rec.get("seed") == t.seed \
+                    and rec.get("fingerprint") == self.fingerprint:
+                saved.append((rec, None))
+            else:
+                lost.append(t)
+        if saved:
+            self.handle_results(saved, write=False)
+        return lost
 
     def handle_results(self, results: list[tuple[dict[str, Any], Any]], write: bool) -> None:
         if results and any(r["status"] == "ok" for r, _ in results):
@@ -165,6 +181,7 @@ class _Session:
         self.done += len(recs)
         self.failed += nfail
         self.busy_s += sum(r.get("elapsed_s", 0.0) for r in recs)
+        self.cpu_s += sum(r.get("cpu_s", 0.0) for r in recs)
         self.bar.update(len(recs))
         if nfail:
             self.bar.set_postfix(failed=self.failed, refresh=True)
@@ -189,11 +206,38 @@ class _Session:
                     self.restart()
                     continue
                 break
-            finished, _ = wait(list(self.inflight), return_when=FIRST_COMPLETED)
+            timeout = POLL_S if self.handle.live_workers is not None else None
+            finished, _ = wait(list(self.inflight), timeout=timeout,
+                               return_when=FIRST_COMPLETED)
+            if not finished:
+                self.watch_workers()
             for fut in finished:
                 self.collect(fut)
             if self.broken and not self.inflight:
                 self.restart()
+
+    def watch_workers(self) -> None:
+        """Say so when the cluster has had no worker for a while (and when one is back)."""
+        assert self.handle.live_workers is not None
+        if self.handle.live_workers() > 0:
+            if self.warned:
+                self.note("a Dask worker is connected again; the sweep goes on")
+            self.no_worker_since, self.warned = None, False
+            return
+        now = time.monotonic()
+        if self.no_worker_since is None:
+            self.no_worker_since = now
+        elif not self.warned and now - self.no_worker_since >= NO_WORKER_WARN_S:
+            self.warned = True
+            self.note(
+                f"no Dask worker for {now - self.no_worker_since:.0f} s on "
+                f"{self.handle.description}: waiting for one to join (start a worker, or "
+                "press Ctrl-C: finished runs are kept and --resume continues)"
+            )
+
+    def note(self, message: str) -> None:
+        """A message on stderr that does not break the progress bar."""
+        self.bar.write(message, file=sys.stderr)
 
     def restart(self) -> None:
         if self.handle.restart is None:
@@ -247,8 +291,10 @@ class SweepResult:
         executed: Runs executed in this session (finished or failed).
         wall_s: Wall time of this session's runs (executor open to last result).
         busy_s: Sum of time inside this session's runs.
+        cpu_s: Sum of CPU time of the threads running them (see :attr:`cpu_overhead`).
         workers: Parallel slots used.
         executor: Description of the executor.
+        repaired: Files of the folder that ``resume`` found damaged and rewrote.
     """
 
     out: Path
@@ -260,14 +306,28 @@ class SweepResult:
     executed: int = 0
     wall_s: float = 0.0
     busy_s: float = 0.0
+    cpu_s: float = 0.0
     workers: int = 1
     executor: str = ""
+    repaired: list[str] = field(default_factory=list)
 
     @property
     def overhead(self) -> float:
         """Share of worker time not spent inside runs: ``1 - busy / (wall x workers)``."""
         cap = self.wall_s * self.workers
         return 1.0 - self.busy_s / cap if cap > 0 else 0.0
+
+    @property
+    def cpu_overhead(self) -> float:
+        """Share of the slots' time not spent computing runs: ``1 - cpu / (wall x workers)``.
+
+        Counts what :attr:`overhead` cannot see: runs slowed down by other
+        threads of their process (several threads per Dask worker share one
+        GIL), or by other work on the machine. Runs that wait (I/O, sleep)
+        count as overhead here.
+        """
+        cap = self.wall_s * self.workers
+        return 1.0 - self.cpu_s / cap if cap > 0 else 0.0
 
     @property
     def complete(self) -> bool:
@@ -309,6 +369,7 @@ def run_sweep(
     progress: bool = True,
     resume_hint: str | None = None,
     max_runs: int = MAX_RUNS,
+    allow_model_code: bool = False,
 ) -> SweepResult:
     """Run a sweep (or the rest of one) and assemble its tables.
 
@@ -332,6 +393,8 @@ def run_sweep(
         resume_hint: Command shown to resume after Ctrl-C.
         max_runs: Most runs the sweep may have; a larger one is refused before
             anything is built (:meth:`~sim.sweep.spec.SweepSpec.check_size`).
+        allow_model_code: Allow the sweep's ``[model] function`` (code named by
+            a data file) to be imported and run; built-in functions need not.
 
     Returns:
         The sweep's tables and this session's timings.
@@ -346,38 +409,51 @@ def run_sweep(
     out = Path(out) if out is not None else Path("results") / "sweeps" / safe_name(spec.name)
     design = build_design(spec, max_runs)
     check_points(spec, design_points(design, spec))
-    design = store.prepare_folder(out, spec, design, resume)
-    tasks = plan(spec, design)
-    seeds = {t.run_id: t.seed for t in tasks}
-    ok, _ = store.read_records(out, spec.fingerprint(), seeds, weekly=weekly)
-    pending = [t for t in tasks if t.run_id not in ok]
-    for t in pending:  # stale or foreign files of runs about to run
-        for p in (store.run_path(out, t.run_id), store.weekly_path(out, t.run_id)):
-            with contextlib.suppress(FileNotFoundError):
-                p.unlink()
     if runner is None:
-        runner = make_runner(spec, weekly=weekly)
+        runner = make_runner(spec, weekly=weekly, allow_model_code=allow_model_code)
+    source = "--scheduler"
     if scheduler is None and workers is None and executor is None:
         scheduler = os.environ.get(SCHEDULER_ENV) or None
+        source = f"${SCHEDULER_ENV}"
+    if executor is None:
+        check_target(workers, scheduler, source)
     hint = resume_hint or (
         f"trustsim sweep {spec.path} --out {out} --resume" if spec.path
         else f"run_sweep(spec, {str(out)!r}, resume=True)"
     )
 
     session: _Session | None = None
-    t0 = time.perf_counter()
     wall = 0.0
     info = ("", 1)
-    if pending:
-        with executor_handle(executor, workers, scheduler) as handle:
+    with contextlib.ExitStack() as stack:
+        handle = None
+        if executor is None and scheduler and scheduler != "local":
+            # reach the cluster before the folder exists: a wrong address leaves nothing
+            handle = stack.enter_context(open_executor(workers, scheduler))
+        repaired: list[str] = []
+        design = store.prepare_folder(out, spec, design, resume, repaired)
+        tasks = plan(spec, design)
+        seeds = {t.run_id: t.seed for t in tasks}
+        ok, _ = store.read_records(out, spec.fingerprint(), seeds, weekly=weekly)
+        pending = [t for t in tasks if t.run_id not in ok]
+        for t in pending:  # stale or foreign files of runs about to run
+            for p in (store.run_path(out, t.run_id), store.weekly_path(out, t.run_id)):
+                with contextlib.suppress(FileNotFoundError):
+                    p.unlink()
+        if pending:
+            if handle is None:
+                handle = stack.enter_context(executor_handle(executor, workers, scheduler))
             info = (handle.description, handle.workers)
-            store.write_manifest(out, status="running", executor=handle.description)
+            store.write_manifest(out, status="running", executor=handle.description,
+                                 **store.owner())
             bar = _progress_bar(spec.name, len(tasks), len(tasks) - len(pending), progress)
             session = _Session(
                 handle, runner, out, spec.fingerprint(),
-                _ChunkSizer(handle.workers, handle.target_chunk_s, chunk_size), bar,
+                ChunkSizer(handle.workers, handle.target_chunk_s, chunk_size), bar,
                 queue=deque(pending),
             )
+            if handle.advice and progress:
+                session.note(handle.advice)
             t0 = time.perf_counter()
             try:
                 session.run()
@@ -395,7 +471,9 @@ def run_sweep(
     return SweepResult(
         out=out, spec=spec, results=results, failures=failures, timings=timings,
         total=len(tasks), executed=session.done if session else 0, wall_s=wall,
-        busy_s=session.busy_s if session else 0.0, workers=info[1], executor=info[0],
+        busy_s=session.busy_s if session else 0.0, cpu_s=session.cpu_s if session else 0.0,
+        workers=info[1], executor=info[0],
+        repaired=repaired,
     )
 
 

@@ -3,7 +3,8 @@
 :func:`open_executor` gives an :class:`ExecutorHandle`: the
 :class:`concurrent.futures.Executor` plus what the driver in
 :mod:`sim.sweep.execute` needs to know (slots, whether workers share the
-sweep folder, how to stop, restart or kill them).
+sweep folder, how to stop, restart or kill them); :class:`ChunkSizer` sizes the
+chunks of runs sent to them.
 
 Local worker processes are started with an explicit ``forkserver`` (or
 ``spawn``) context passed to the executor (the global start method is never
@@ -15,16 +16,22 @@ Layer: application (sweep running); in sim.sweep: executors, below execute.
 from __future__ import annotations
 
 import contextlib
+import math
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Iterator
+import re
+import shutil
+import signal
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from sim.results import package_version
-from sim.sweep.errors import SweepError
-from sim.sweep.worker import worker_init
+from sim.sweep.errors import SweepError, SweepUsageError
+from sim.sweep.worker import StopFlag, worker_init
 
 START_METHODS = ("forkserver", "spawn")
 """Start methods for local worker processes, in order of preference.
@@ -39,8 +46,51 @@ fallback where there is no forkserver (Windows).
 PRELOAD = ["sim.sweep.worker"]
 """Modules the forkserver imports once before forking workers."""
 
+CONNECT_TIMEOUT = 5.0
+"""Seconds to wait for a Dask scheduler to answer (a wrong address fails this fast)."""
+
+WORKER_TIMEOUT = 30.0
+"""Seconds to wait for a Dask cluster's first worker and its trustsim check."""
+
+_ADDRESS = re.compile(
+    r"^(?:(?:tcp|tls|ws|wss)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$"
+    r"|^(?:inproc|ucx)://\S+$"
+)
+
 TARGET_CHUNK_SECONDS = 1.0
 """Work per chunk the sizer aims at, once run times are known."""
+
+
+class ChunkSizer:
+    """Chunk sizes from the measured time per run (guided self-scheduling).
+
+    Args:
+        workers: Parallel slots.
+        target_s: Seconds of work per chunk, once run times are known.
+        fixed: A fixed chunk size instead (``--chunk-size``), or None.
+    """
+
+    def __init__(self, workers: int, target_s: float, fixed: int | None) -> None:
+        self.workers = max(workers, 1)
+        self.target_s = target_s
+        self.fixed = fixed
+        self.runs = 0
+        self.seconds = 0.0
+
+    def observe(self, records: Sequence[dict[str, Any]]) -> None:
+        """Learn from finished runs' records (their ``elapsed_s``)."""
+        self.runs += len(records)
+        self.seconds += sum(r.get("elapsed_s", 0.0) for r in records)
+
+    def next(self, remaining: int) -> int:
+        """Size of the next chunk, with ``remaining`` runs left to submit."""
+        if self.fixed:
+            return max(1, min(self.fixed, remaining))
+        if not self.runs:
+            return 1
+        per_run = max(self.seconds / self.runs, 1e-9)
+        cap = max(1, math.ceil(remaining / (2 * self.workers)))
+        return max(1, min(cap, int(self.target_s / per_run)))
 
 
 def _probe() -> str:
@@ -79,9 +129,13 @@ class ExecutorHandle:
         shared_folder: Whether workers write run files themselves.
         description: For messages and the manifest.
         target_chunk_s: Seconds of work per chunk.
-        stop: Event that asks local workers to stop between runs, or None.
+        stop: Flag that asks local workers to stop between runs, or None.
         restart: Builds a fresh executor after a worker process died, or None.
         close: Releases the executor.
+        kill: Abandons running work at once (a second Ctrl-C).
+        live_workers: Counts the workers connected now (Dask), or None: a
+            sweep left with none says so and keeps waiting for one.
+        advice: A note shown when the sweep starts (e.g. on threaded workers).
     """
 
     executor: Executor
@@ -93,6 +147,52 @@ class ExecutorHandle:
     restart: Callable[[], Executor] | None = None
     close: Callable[[], None] = lambda: None
     kill: Callable[[], None] = lambda: None
+    live_workers: Callable[[], int] | None = None
+    advice: str = ""
+
+
+@contextlib.contextmanager
+def deferred_sigint() -> Iterator[None]:
+    """Hold a Ctrl-C back until the block is done, then raise it.
+
+    Submitting to a local pool may start a worker process; a Ctrl-C that
+    interrupts the start leaves a half-started worker that fails with a
+    traceback once this process is gone. Outside the main thread, or if
+    SIGINT is not Python's own handler, the block runs as is.
+    """
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+    caught: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if caught:
+        raise KeyboardInterrupt
+
+
+def _start_forkserver() -> None:
+    """Start the forkserver now, with SIGINT ignored from its first instruction.
+
+    A Ctrl-C in a terminal reaches the whole process group. The forkserver
+    (and so every worker forked from it, until :func:`worker_init` runs)
+    would otherwise take it while importing trustsim and print a traceback;
+    an ignored signal stays ignored across ``exec``, so the server is started
+    with SIGINT ignored here and restored at once in this process.
+    """
+    from multiprocessing import forkserver
+
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def local_executor(workers: int) -> ExecutorHandle:
@@ -110,7 +210,9 @@ def local_executor(workers: int) -> ExecutorHandle:
     ctx = mp.get_context(method)
     if method == "forkserver":
         ctx.set_forkserver_preload(PRELOAD)
-    stop = ctx.Event()
+        _start_forkserver()
+    flags = tempfile.mkdtemp(prefix="trustsim-sweep-")
+    stop = StopFlag(os.path.join(flags, "stop"))
     box: dict[str, ProcessPoolExecutor] = {}
 
     def make() -> ProcessPoolExecutor:
@@ -118,7 +220,8 @@ def local_executor(workers: int) -> ExecutorHandle:
         if old is not None:
             old.shutdown(wait=True, cancel_futures=True)
         box["ex"] = ProcessPoolExecutor(
-            max_workers=workers, mp_context=ctx, initializer=worker_init, initargs=(stop,)
+            max_workers=workers, mp_context=ctx, initializer=worker_init,
+            initargs=(stop, os.getpid()),
         )
         return box["ex"]
 
@@ -126,16 +229,22 @@ def local_executor(workers: int) -> ExecutorHandle:
         ex = box.get("ex")
         if ex is None:
             return
-        procs = getattr(ex, "_processes", None) or {}
-        for proc in list(procs.values()):
+        procs = list((getattr(ex, "_processes", None) or {}).values())
+        for proc in procs:
             with contextlib.suppress(Exception):
                 proc.terminate()
+        for proc in procs:  # gone before this process releases what they share
+            with contextlib.suppress(Exception):
+                proc.join(timeout=5)
         ex.shutdown(wait=False, cancel_futures=True)
 
     def close() -> None:
         ex = box.get("ex")
-        if ex is not None:
-            ex.shutdown(wait=True, cancel_futures=True)
+        try:
+            if ex is not None:
+                ex.shutdown(wait=True, cancel_futures=True)
+        finally:
+            shutil.rmtree(flags, ignore_errors=True)
 
     return ExecutorHandle(
         make(), workers, True, f"{workers} local processes ({method})",
@@ -143,7 +252,37 @@ def local_executor(workers: int) -> ExecutorHandle:
     )
 
 
-def dask_executor(address: str, timeout: float = 30.0) -> ExecutorHandle:
+def check_target(workers: int | None, scheduler: str | None, source: str = "--scheduler") -> None:
+    """Refuse a bad executor choice before anything is created.
+
+    Args:
+        workers: Local processes asked for, or None.
+        scheduler: Dask scheduler address, ``"local"`` or None.
+        source: Where the address came from, for the message.
+
+    Raises:
+        SweepUsageError: For ``--workers`` with a Dask scheduler, a negative
+            ``--workers`` or an address that is not ``[tcp://]host:port``.
+    """
+    if scheduler and scheduler != "local":
+        if workers is not None:
+            raise SweepUsageError(
+                "--workers is for local runs; a Dask cluster's size is set by its workers "
+                "(drop --workers, or use --scheduler local)"
+            )
+        match = _ADDRESS.match(scheduler)
+        port = match.group(1) if match else None
+        if match is None or (port is not None and not 0 < int(port) < 65536):
+            raise SweepUsageError(
+                f"{source}: {scheduler!r} is not a Dask scheduler address; expected "
+                "tcp://host:port (e.g. tcp://10.0.0.5:8786), or 'local' for local processes"
+            )
+    elif workers is not None and workers < 0:
+        raise SweepUsageError(f"--workers must be 0 (in-process) or more, got {workers}")
+
+
+def dask_executor(address: str, timeout: float = WORKER_TIMEOUT,
+                  connect_timeout: float = CONNECT_TIMEOUT) -> ExecutorHandle:
     """Connect to a Dask distributed scheduler and use its workers.
 
     Run files are written by this process (cluster workers need not share its
@@ -151,7 +290,8 @@ def dask_executor(address: str, timeout: float = 30.0) -> ExecutorHandle:
 
     Args:
         address: Scheduler address, e.g. ``tcp://10.0.0.5:8786``.
-        timeout: Seconds to wait for the scheduler and at least one worker.
+        timeout: Seconds to wait for at least one worker and its trustsim check.
+        connect_timeout: Seconds to wait for the scheduler to answer.
 
     Returns:
         The handle.
@@ -167,8 +307,8 @@ def dask_executor(address: str, timeout: float = 30.0) -> ExecutorHandle:
             "--scheduler needs Dask distributed: pip install 'trustsim[sweep]'"
         ) from None
     try:
-        client = Client(address, timeout=timeout)
-    except (OSError, TimeoutError) as exc:
+        client = Client(address, timeout=min(timeout, connect_timeout))
+    except Exception as exc:  # OSError, TimeoutError, or a ValueError for a strange address
         raise SweepError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
     try:
         client.wait_for_workers(1, timeout=timeout)
@@ -179,17 +319,34 @@ def dask_executor(address: str, timeout: float = 30.0) -> ExecutorHandle:
             f"the Dask cluster at {address} cannot run trustsim ({type(exc).__name__}: {exc}); "
             "install trustsim on every worker (e.g. pip install -e .) and check it has workers"
         ) from None
-    nthreads = sum(client.nthreads().values()) or 1
+    threads = client.nthreads()
+    nthreads = sum(threads.values()) or 1
+    advice = ""
+    if max(threads.values(), default=1) > 1:
+        advice = (
+            f"note: Dask workers at {address} run several threads each; trustsim runs in "
+            "one process share one interpreter lock, so they take turns: start workers "
+            "with `dask worker ADDR --nthreads 1 --nworkers N` (one process per core)"
+        )
     ex = client.get_executor(pure=False)
 
     def kill() -> None:
         with contextlib.suppress(Exception):
             ex.shutdown(wait=False)  # cancels this executor's pending and running tasks
 
+    def live_workers() -> int:
+        try:
+            return len(client.scheduler_info(n_workers=-1).get("workers", {}))
+        except TypeError:  # older distributed: no n_workers
+            return len(client.scheduler_info().get("workers", {}))
+        except Exception:  # the scheduler itself is gone: no worker either
+            return 0
+
     return ExecutorHandle(
         ex, nthreads, False,
         f"Dask cluster {address} ({nthreads} threads, trustsim {version})",
-        target_chunk_s=2.0, close=client.close, kill=kill,
+        target_chunk_s=2.0, close=client.close, kill=kill, live_workers=live_workers,
+        advice=advice,
     )
 
 
@@ -209,16 +366,10 @@ def open_executor(
     Raises:
         SweepError: For a bad combination or an unreachable cluster.
     """
+    check_target(workers, scheduler)
     if scheduler and scheduler != "local":
-        if workers is not None:
-            raise SweepError(
-                "--workers is for local runs; a Dask cluster's size is set by its workers "
-                "(drop --workers, or use --scheduler local)"
-            )
         handle = dask_executor(scheduler)
     else:
-        if workers is not None and workers < 0:
-            raise SweepError(f"--workers must be 0 (in-process) or more, got {workers}")
         handle = local_executor(default_workers() if workers is None else workers)
     try:
         yield handle

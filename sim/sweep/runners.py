@@ -7,6 +7,9 @@ A *runner* is a picklable callable ``runner(task) -> outputs`` that takes a
 any importable function ``f(task) -> mapping``, which is how a sweep file's
 ``[model] function = "package.module:function"`` is run and how the machinery
 is checked against :func:`ishigami`, whose Sobol indices are known.
+Such a function is code named by a data file: :func:`make_runner` imports it
+only when the user allows it (``--allow-model-code``), and never from the
+current folder (:func:`resolve_function`).
 
 Runners and functions must live at module level in an importable module:
 worker processes (``spawn``) and Dask workers import them by name.
@@ -17,7 +20,11 @@ runners | designs.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import math
+import os
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +33,11 @@ import pandas as pd
 
 from sim.results import run
 from sim.scenario_io import scenario_from_dict
-from sim.sweep.spec import TRUSTSIM, SweepSpec, resolve_function
+from sim.sweep.errors import SweepError
+from sim.sweep.spec import TRUSTSIM, SweepSpec
+
+BUILTIN_FUNCTIONS = frozenset({"sim.sweep.runners:ishigami"})
+"""Function models shipped with trustsim, which run without ``allow_model_code``."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +107,64 @@ class ScenarioRunner:
         return RunOutput(dict(res.summary), res.weekly if self.weekly else None)
 
 
+def _implicit_folder(entry: str, cwd: str) -> bool:
+    """Whether a ``sys.path`` entry is the current folder ('' or its path)."""
+    if entry in ("", "."):
+        return True
+    try:
+        return os.path.realpath(entry) == cwd
+    except (OSError, ValueError):
+        return False
+
+
+def _find_top(name: str, path: list[str]) -> Any:
+    """Where the top-level module ``name`` would be imported from, searching ``path``."""
+    saved = list(sys.path)
+    sys.path[:] = path
+    try:
+        return importlib.util.find_spec(name)
+    finally:
+        sys.path[:] = saved
+
+
+def resolve_function(ref: str) -> Callable[..., Any]:
+    """Import ``"package.module:function"``, never from the current folder.
+
+    The current folder (``''`` or its path on ``sys.path``, which ``python -m``
+    and ``python -c`` put there) is not searched for the module's top-level
+    package, so a file in the folder a sweep is started from is never picked
+    up implicitly: the module must be installed or on ``PYTHONPATH`` by another
+    path. Only where the module is found is checked (nothing is executed to
+    check it); it is then imported as usual.
+
+    Args:
+        ref: Module path and attribute, separated by a colon.
+
+    Returns:
+        The callable.
+
+    Raises:
+        ImportError: If the module cannot be imported, or only from the current folder.
+        AttributeError: If it has no such attribute.
+        TypeError: If the attribute is not callable.
+    """
+    mod_name, _, attr = ref.partition(":")
+    top = mod_name.split(".")[0]
+    if top not in sys.modules:
+        cwd = os.path.realpath(os.getcwd())
+        found = _find_top(top, [e for e in sys.path if not _implicit_folder(e, cwd)])
+        if found is None:
+            raise ModuleNotFoundError(f"No module named {top!r} outside the current folder")
+        if getattr(_find_top(top, list(sys.path)), "origin", None) != found.origin:
+            raise ImportError(f"{top!r} in the current folder shadows the one on the path")
+    obj: Any = importlib.import_module(mod_name)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    if not callable(obj):
+        raise TypeError(f"{ref} is not callable")
+    return obj
+
+
 class FunctionRunner:
     """Runs an importable function ``f(task) -> mapping of KPIs``.
 
@@ -131,19 +200,44 @@ class FunctionRunner:
         return self._fn(task)
 
 
-def make_runner(spec: SweepSpec, weekly: bool = False) -> Runner:
+def make_runner(spec: SweepSpec, weekly: bool = False, allow_model_code: bool = False) -> Runner:
     """The runner a sweep file asks for.
+
+    A ``[model] function`` other than the trust model or a built-in one is
+    code named by a data file: it is imported (here, to report a broken one
+    before anything starts) only when the user allows it.
 
     Args:
         spec: The sweep.
         weekly: Keep each run's weekly table (trust model only).
+        allow_model_code: Allow importing and running the sweep file's function
+            (the command line's ``--allow-model-code``).
 
     Returns:
         A picklable runner.
+
+    Raises:
+        SweepError: If the function is not allowed, or cannot be imported.
     """
     if spec.model == TRUSTSIM:
         assert spec.base is not None
         return ScenarioRunner(spec.base, weekly=weekly)
+    where = f"{spec.path}: " if spec.path else ""
+    if spec.model not in BUILTIN_FUNCTIONS:
+        if not allow_model_code:
+            raise SweepError(
+                f"{where}model.function = {spec.model!r} names Python code, which a sweep "
+                "file only runs when you allow it: if you trust this file, rerun with "
+                "--allow-model-code (Python: allow_model_code=True)"
+            )
+        try:
+            resolve_function(spec.model)
+        except Exception as exc:  # the module's own import errors too: one clear message
+            raise SweepError(
+                f"{where}model.function = {spec.model!r}: cannot use it: "
+                f"{type(exc).__name__}: {exc} (the module must be installed or on "
+                "PYTHONPATH; the current folder is never searched)"
+            ) from None
     return FunctionRunner(spec.model)
 
 

@@ -66,7 +66,7 @@ from sim.hints import did_you_mean
 from sim.paths import builtin_file, builtin_names, find_file
 from sim.scenario_io import load_scenario, normalise_overrides, scenario_from_dict, set_path
 from sim.sweep import schema
-from sim.sweep.schema import FactorTable, SweepFile, resolve_function
+from sim.sweep.schema import FactorTable, SweepFile
 from sim.sweep.spec_types import (
     DEFAULT_KPIS,
     DESIGNS,
@@ -332,7 +332,6 @@ __all__ = [
     "SweepSpec",
     "check_points",
     "load_spec",
-    "resolve_function",
     "safe_name",
     "spec_from_dict",
 ]

@@ -11,7 +11,7 @@ Layout::
     failures/run_000012.json         a run that raised: error and traceback
     results.parquet, results.csv     one row per finished run, sorted by run_id
     failures.parquet                 one row per failed run (if any)
-    timings.parquet                  seconds inside each run, and where it ran
+    timings.parquet                  seconds inside each run (wall, CPU), and where it ran
     weekly.parquet                   every run's weekly table (with ``--weekly``)
 
 Every file is written to a temporary name in its folder and moved into place
@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import socket
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,6 +104,49 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+RESUME_HINT = ("`trustsim sweep SPEC --out {out} --resume` with the sweep file and --set "
+               "options it was started with (a copy of the file is {out}/sweep.toml)")
+
+
+def _damaged(path: Path, exc: BaseException | None, how: str) -> SweepError:
+    """The error for a damaged file: which file, why, what ``--resume`` does (``how``)."""
+    why = f" ({type(exc).__name__}: {str(exc)[:120]})" if exc is not None else ""
+    hint = RESUME_HINT.format(out=path.parent)
+    return SweepError(f"{path} is damaged{why}; {how}: {hint}")
+
+
+def read_table(path: Path, how: str) -> pd.DataFrame:
+    """Read a parquet table of a sweep folder; a damaged one is a clear error.
+
+    Args:
+        path: The file (it must exist).
+        how: What ``--resume`` does about it, for the message.
+
+    Returns:
+        The table.
+
+    Raises:
+        SweepError: Naming the file and how to recover, if it cannot be read.
+    """
+    try:
+        return pd.read_parquet(path)
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # pyarrow's errors for a truncated or foreign file
+        raise _damaged(path, exc, how) from None
+
+
+def readable_parquet(path: Path) -> bool:
+    """Whether a parquet file exists and its footer reads (cheap: the data is not read)."""
+    import pyarrow.parquet as pq
+
+    try:
+        pq.read_metadata(path)
+    except Exception:
+        return False
+    return True
+
+
 def _valid(rec: dict[str, Any] | None, fingerprint: str, seeds: Mapping[int, int]) -> bool:
     if rec is None:
         return False
@@ -133,10 +178,11 @@ def read_records(
     bad: dict[int, dict[str, Any]] = {}
     for path in sorted((Path(out) / RUNS).glob("run_*.json")):
         rec = _read_json(path)
-        if _valid(rec, fingerprint, seeds) and rec is not None and rec.get("status") == "ok":
+        if _valid(rec, fingerprint, seeds) and rec is not None and rec.get("status") == "ok" \
+                and isinstance(rec.get("kpis"), dict):
             rid = rec["run_id"]
             if path.name == run_path(out, rid).name and (
-                not weekly or weekly_path(out, rid).is_file()
+                not weekly or readable_parquet(weekly_path(out, rid))
             ):
                 ok[rid] = rec
     for path in sorted((Path(out) / FAILURES).glob("run_*.json")):
@@ -188,20 +234,75 @@ def write_manifest(out: str | Path, **fields: Any) -> dict[str, Any]:
     return data
 
 
+def owner() -> dict[str, Any]:
+    """Manifest fields naming the process that runs the sweep (``pid``, ``host``)."""
+    return {"pid": os.getpid(), "host": socket.gethostname()}
+
+
+def owner_alive(manifest: Mapping[str, Any]) -> bool | None:
+    """Whether the manifest's process still runs (None: unknown, e.g. another machine)."""
+    pid = manifest.get("pid")
+    if not isinstance(pid, int) or manifest.get("host") != socket.gethostname():
+        return None
+    return process_alive(pid)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine (a killed, unreaped zombie does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # killed but not yet reaped by its parent
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
+def reconcile(out: str | Path) -> dict[str, Any] | None:
+    """The manifest, with a ``running`` sweep whose process is gone marked ``interrupted``.
+
+    A sweep whose parent was killed (``kill -9``, a crash, a power cut) never
+    wrote its last status; the next look at the folder says what happened.
+
+    Args:
+        out: The sweep folder.
+
+    Returns:
+        The (updated) manifest, or None if there is none.
+    """
+    manifest = read_manifest(out)
+    if manifest is not None and manifest.get("status") == "running" \
+            and owner_alive(manifest) is False:
+        manifest = write_manifest(
+            out, status="interrupted",
+            note=f"process {manifest['pid']} that ran it ended without finishing (killed?)",
+        )
+    return manifest
+
+
 def prepare_folder(
-    out: str | Path, spec: SweepSpec, design: pd.DataFrame, resume: bool
+    out: str | Path, spec: SweepSpec, design: pd.DataFrame, resume: bool,
+    repaired: list[str] | None = None,
 ) -> pd.DataFrame:
     """Create or reopen a sweep folder.
 
     A new sweep needs a folder that does not exist or is empty. Resuming needs
     the folder of the same sweep (same fingerprint); its saved design is used.
-    Resuming where there is nothing yet starts the sweep.
+    Resuming where there is nothing yet starts the sweep. Resuming repairs
+    what the sweep file can rebuild: a damaged ``manifest.json`` (when
+    ``spec.json`` shows it is the same sweep), ``spec.json`` and
+    ``design.parquet`` (the design is a function of the file).
 
     Args:
         out: The folder.
         spec: The sweep.
         design: The freshly built design table.
         resume: Whether to continue a sweep started earlier.
+        repaired: Names of the files rewritten on resume are appended here.
 
     Returns:
         The design to run (the saved one when resuming).
@@ -212,16 +313,36 @@ def prepare_folder(
     p = Path(out)
     if p.exists() and not p.is_dir():
         raise SweepError(f"sweep output path exists and is not a folder: {p}")
-    manifest = read_manifest(p)
+    manifest = reconcile(p) if p.is_dir() else None
     busy = p.is_dir() and any(p.iterdir())
+    fixed = repaired if repaired is not None else []
+    if manifest is None and resume and busy and _same_sweep(p, spec):
+        manifest = _write_new_manifest(p, spec, design, status="interrupted")
+        fixed.append(MANIFEST)
     if manifest is not None and resume:
+        if manifest.get("status") == "running" and owner_alive(manifest) \
+                and manifest.get("pid") != os.getpid():
+            raise SweepError(
+                f"{p} is being run by process {manifest['pid']} on this machine; wait for it "
+                "to finish, or stop it (Ctrl-C) and then resume"
+            )
         if manifest.get("fingerprint") != spec.fingerprint():
             raise SweepError(
                 f"{p} holds a different sweep (the spec, its base scenario or the design changed "
                 "since it started); choose another --out, or restore the original spec to resume"
             )
         clean_temp(p)
-        return pd.read_parquet(p / DESIGN)
+        (p / RUNS).mkdir(exist_ok=True)
+        (p / FAILURES).mkdir(exist_ok=True)
+        if not _same_sweep(p, spec):
+            write_json(p / SPEC, spec.to_dict())
+            fixed.append(SPEC)
+        try:
+            return pd.read_parquet(p / DESIGN)
+        except Exception:  # missing or damaged: the design is a function of the spec
+            write_with(p / DESIGN, lambda q: design.to_parquet(q, index=False))
+            fixed.append(DESIGN)
+            return design
     if busy:
         what = "a sweep" if manifest is not None else "other files"
         hint = " (pass --resume to continue it)" if manifest is not None else ""
@@ -233,22 +354,29 @@ def prepare_folder(
     if spec.source is not None:
         write_text(p / SOURCE, spec.source)
     write_with(p / DESIGN, lambda q: design.to_parquet(q, index=False))
-    write_manifest(
-        p,
-        name=spec.name,
-        fingerprint=spec.fingerprint(),
-        version=package_version(),
-        created=now(),
-        status="created",
-        model=spec.model,
-        design=spec.design.kind,
-        seed=spec.seed,
-        replicates=spec.replicates,
-        points=len(design),
-        runs=len(design) * spec.replicates,
-        spec_file=spec.path,
-    )
+    _write_new_manifest(p, spec, design, status="created")
     return design
+
+
+def _same_sweep(p: Path, spec: SweepSpec) -> bool:
+    """Whether the folder's ``spec.json`` reads and is ``spec``."""
+    data = _read_json(p / SPEC)
+    if data is None:
+        return False
+    try:
+        return spec_from_dict(data).fingerprint() == spec.fingerprint()
+    except Exception:
+        return False
+
+
+def _write_new_manifest(p: Path, spec: SweepSpec, design: pd.DataFrame,
+                        status: str) -> dict[str, Any]:
+    return write_manifest(
+        p, name=spec.name, fingerprint=spec.fingerprint(), version=package_version(),
+        created=now(), status=status, model=spec.model, design=spec.design.kind,
+        seed=spec.seed, replicates=spec.replicates, points=len(design),
+        runs=len(design) * spec.replicates, spec_file=spec.path,
+    )
 
 
 def load_spec_from_folder(out: str | Path) -> SweepSpec:
@@ -264,11 +392,16 @@ def load_spec_from_folder(out: str | Path) -> SweepSpec:
         SweepError: If the folder is not a sweep folder.
     """
     p = Path(out)
-    data = _read_json(p / SPEC)
-    if data is None or not (p / DESIGN).is_file():
+    if not (p / SPEC).is_file() or not (p / DESIGN).is_file():
         raise SweepError(f"{p} is not a sweep folder (no {SPEC} / {DESIGN}); "
                          "run `trustsim sweep SPEC --out DIR` first")
-    return spec_from_dict(data, file=str(p / SPEC))
+    data = _read_json(p / SPEC)
+    if data is None:
+        raise _damaged(p / SPEC, None, "--resume rewrites it")
+    try:
+        return spec_from_dict(data, file=str(p / SPEC))
+    except Exception as exc:  # valid JSON that is no longer a valid sweep
+        raise _damaged(p / SPEC, exc, "--resume rewrites it") from None
 
 
 def provenance(spec: SweepSpec) -> dict[str, Any]:
@@ -342,6 +475,7 @@ def assemble(
             "run_id": pd.Series([r["run_id"] for r in recs], dtype="int64"),
             "elapsed_s": pd.Series([r.get("elapsed_s", float("nan")) for r in recs],
                                    dtype="float64"),
+            "cpu_s": pd.Series([r.get("cpu_s", float("nan")) for r in recs], dtype="float64"),
             "worker": pd.Series([r.get("worker", "") for r in recs], dtype="str"),
         }
     )
@@ -350,7 +484,7 @@ def assemble(
     if weekly:
         parts = []
         for i, r in enumerate(recs):
-            wk = pd.read_parquet(weekly_path(p, r["run_id"]))
+            wk = read_table(weekly_path(p, r["run_id"]), "--resume runs it again")
             ident = results.iloc[[i] * len(wk), : len(RESERVED_COLUMNS) + len(spec.factors)]
             parts.append(pd.concat([ident.reset_index(drop=True), wk], axis=1))
         table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

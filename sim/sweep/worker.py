@@ -2,8 +2,8 @@
 
 :func:`run_chunk` is what the executor calls (by reference: workers import
 this module); it stops between runs when the sweep is being interrupted
-(:func:`worker_init` hands local workers the stop event and makes them ignore
-Ctrl-C, which goes to the parent only).
+(:func:`worker_init` hands local workers the :class:`StopFlag` and makes them
+ignore Ctrl-C, which goes to the parent only).
 
 Layer: application (sweep running); in sim.sweep: worker, below executors.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import threading
 import time
 import traceback
 from collections.abc import Sequence
@@ -21,14 +22,61 @@ from typing import Any
 from sim.sweep import store
 from sim.sweep.runners import Runner, RunTask, as_output
 
-_STOP: Any = None  # a multiprocessing Event, set in worker processes by worker_init
+_STOP: Any = None  # the sweep's StopFlag, set in worker processes by worker_init
 
 
-def worker_init(stop: Any) -> None:
-    """Initialise a local worker process: Ctrl-C goes to the parent only."""
+class StopFlag:
+    """Asks local workers to stop between runs: a file that exists once set.
+
+    A file rather than a ``multiprocessing.Event``: an event is a named
+    semaphore that the parent unlinks when it exits, and a worker still
+    starting up then dies with a traceback; a flag's path pickles as a string.
+
+    Args:
+        path: The flag's file (absent: not set).
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def set(self) -> None:
+        """Raise the flag."""
+        with open(self.path, "a"):
+            pass
+
+    def is_set(self) -> bool:
+        """Whether the flag is raised."""
+        return os.path.exists(self.path)
+
+WATCH_INTERVAL_S = 0.5
+"""How often a local worker checks that the sweep's process is still there."""
+
+ORPHAN_EXIT_CODE = 70
+"""Exit status of a worker that found the sweep's process gone."""
+
+
+def worker_init(stop: Any, parent: int | None = None) -> None:
+    """Initialise a local worker process: Ctrl-C goes to the parent only.
+
+    Args:
+        stop: Flag raised when the sweep is being interrupted.
+        parent: Pid of the process running the sweep; the worker exits at once
+            (even in the middle of a run) when it is gone, so that killing the
+            sweep (``kill -9``) leaves no worker running.
+    """
     global _STOP
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _STOP = stop
+    if parent is not None:
+        threading.Thread(target=_watch, args=(parent,), name="trustsim-parent-watch",
+                         daemon=True).start()
+
+
+def _watch(parent: int) -> None:
+    """Exit this worker once ``parent`` is gone (its unsaved run is redone on resume)."""
+    while store.process_alive(parent):
+        time.sleep(WATCH_INTERVAL_S)
+    os._exit(ORPHAN_EXIT_CODE)
 
 
 def execute_task(runner: Runner, task: RunTask, fingerprint: str) -> tuple[dict[str, Any], Any]:
@@ -53,6 +101,7 @@ def execute_task(runner: Runner, task: RunTask, fingerprint: str) -> tuple[dict[
     }
     weekly = None
     t0 = time.perf_counter()
+    c0 = time.thread_time()
     try:
         out = as_output(runner(task))
     except Exception as exc:
@@ -64,6 +113,9 @@ def execute_task(runner: Runner, task: RunTask, fingerprint: str) -> tuple[dict[
         rec["kpis"] = out.kpis
         weekly = out.weekly
     rec["elapsed_s"] = time.perf_counter() - t0
+    # CPU seconds of this thread: unlike elapsed_s, not inflated by waiting for
+    # another thread of the process (the GIL) or for other work on the machine
+    rec["cpu_s"] = time.thread_time() - c0
     rec["worker"] = f"{socket.gethostname()}:{os.getpid()}"
     rec["finished"] = store.now()
     return rec, weekly
