@@ -49,11 +49,7 @@ def _spy(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[dic
 
 # -- escalation -------------------------------------------------------------------------------
 def _levels(m: sim.TrustModel, weeks: int) -> list[int]:
-    out = []
-    for w in range(weeks):
-        m.week = w
-        out.append(m.brand_level())
-    return out
+    return [m.brand_level(w) for w in range(weeks)]
 
 
 def test_brand_level_fixed_schedule_and_ramp():
@@ -82,7 +78,7 @@ def test_brand_level_names_the_key_of_a_bad_level(mode, field, key):
     e = st.escalation.model_copy(update={field: bad})
     m.config = m.config.model_copy(update={"strategy": st.model_copy(update={"escalation": e})})
     with pytest.raises(ScenarioError) as err:
-        m.brand_level()
+        m.brand_level(0)
     assert [pb.key for pb in err.value.problems] == [key]
 
 
@@ -145,7 +141,7 @@ def test_adaptive_rate_with_a_single_customer():
                      "strategy.escalation.complaint_limit": 700.0})
     m.step()
     assert m.recorder.frame()["complaints"].tolist() == [1]
-    assert m.brand_level() == 3
+    assert m.brand_level(m.week) == 3  # next week's level: the policy backed off
 
 
 def test_adaptive_bad_max_level_names_its_key():
