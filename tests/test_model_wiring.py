@@ -63,6 +63,21 @@ def test_brand_level_fixed_schedule_and_ramp():
     assert _levels(ramp, 8) == [1, 1, 2, 2, 3, 3, 3, 3]
 
 
+def test_schedule_and_ramp_levels_follow_the_week_inside_the_model():
+    # step() asks for the level of the week it simulates (week 0 first)
+    sched = _model(**{"strategy.escalation.mode": "schedule",
+                      "strategy.escalation.schedule": [{"week": 2, "level": "interest"},
+                                                       {"week": 4, "level": 4}], **QUIET})
+    ramp = _model(**{"strategy.escalation.mode": "ramp", "strategy.escalation.start": "demographic",
+                     "strategy.escalation.end": "behavioural", "strategy.escalation.over_weeks": 6,
+                     **QUIET})
+    for m in (sched, ramp):
+        for _ in range(8):
+            m.step()
+    assert sched.recorder.frame()["level"].tolist() == [0, 0, 2, 2, 4, 4, 4, 4]
+    assert ramp.recorder.frame()["level"].tolist() == [1, 1, 2, 2, 3, 3, 3, 3]
+
+
 @pytest.mark.parametrize(("mode", "field", "key"), [
     ("fixed", "level", "strategy.escalation.level"),
     ("ramp", "start", "strategy.escalation.start"),
