@@ -122,6 +122,16 @@ def main() -> None:
     if not args.score_only:
         _mutmut(steps, args.workers)
     codes = results([*WHOLE, *steps])
+    not_run = sorted(k for k, c in codes.items() if c is None)
+    if not_run:
+        # mutmut leaves a mutant's result empty when it never ran it, most often because
+        # the clean test run failed ("failed to collect stats"): no score to report
+        raise SystemExit(
+            f"{len(not_run)} of {len(codes)} mutants were never run (first: {not_run[0]}); "
+            "the selected tests probably fail without mutations: run them with "
+            "'python -m pytest tests/test_mech_*.py tests/test_rng.py tests/test_graph_ops.py "
+            "tests/test_model_wiring.py' and see 'python -m mutmut run' for the error"
+        )
     killed = sorted(k for k, c in codes.items() if c in KILLED)
     alive = sorted(k for k, c in codes.items() if c not in KILLED)
     for name in alive:

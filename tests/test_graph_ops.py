@@ -77,3 +77,27 @@ def test_dense_and_sparse_paths_give_identical_float32_sums():
     assert dense.dtype == np.float32
     assert np.array_equal(dense, scatter_rows(adj, np.arange(1, 35), x[1:]))
     assert dense[0] != np.float32(x.astype(np.float64).sum())  # float64 sums would differ
+
+
+def test_neighbour_sum_dispatch_follows_dense_share(monkeypatch):
+    # DENSE_SHARE's contract: signals with more than 4% non-zero entries take the plain
+    # product, sparser ones (exactly 4% included) the row scatter; both give the same
+    # sums, so the rule is only visible through which path runs
+    from sim import graph_ops
+
+    assert graph_ops.DENSE_SHARE == 0.04
+    calls = []
+
+    def spy(adj, rows, weights=None):
+        calls.append(len(rows))
+        return scatter_rows(adj, rows, weights)
+
+    monkeypatch.setattr(graph_ops, "scatter_rows", spy)
+    adj = _adj(100, [(k, k + 1) for k in range(99)])
+    for nonzero, scattered in ((0, True), (1, True), (4, True), (5, False), (60, False)):
+        calls.clear()
+        x = np.zeros(100, bool)
+        x[:nonzero] = True
+        got = graph_ops.neighbour_sum(adj, x)
+        assert calls == ([nonzero] if scattered else []), nonzero
+        assert np.array_equal(got, adj @ x.astype(np.float32))

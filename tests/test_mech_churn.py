@@ -68,6 +68,21 @@ def test_threshold_rule_fraction_and_isolated():
                                  np.zeros(3, np.float32)).any()
 
 
+def test_threshold_rule_does_not_depend_on_the_degree_dtype():
+    # 1 of the centre's 3 friends left: the share 1/3 is a float32, like the thresholds
+    # it is compared with, whether the degrees come as float32 (the model) or as the
+    # integer counts np.diff(indptr) gives; a float64 share (0.33333333) would fall
+    # just below float32(1/3) = 0.33333334 and the centre would stay
+    adj = _star(3)
+    churned = np.array([False, True, False, False])
+    thr = np.full(4, 1 / 3, np.float32)
+    counts = np.diff(adj.indptr)
+    assert counts.dtype.kind == "i"
+    want = [True, False, False, False]
+    assert ch.threshold_rule(adj, churned, counts.astype(np.float32), thr).tolist() == want
+    assert ch.threshold_rule(adj, churned, counts, thr).tolist() == want
+
+
 def test_stated_to_actual_and_combination():
     intent = np.array([0.0, 1.0, 0.5], np.float32)
     p = ch.stated_to_actual(intent, 0.05)

@@ -49,11 +49,7 @@ def _spy(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[dic
 
 # -- escalation -------------------------------------------------------------------------------
 def _levels(m: sim.TrustModel, weeks: int) -> list[int]:
-    out = []
-    for w in range(weeks):
-        m.week = w
-        out.append(m.brand_level())
-    return out
+    return [m.brand_level(w) for w in range(weeks)]
 
 
 def test_brand_level_fixed_schedule_and_ramp():
@@ -65,6 +61,21 @@ def test_brand_level_fixed_schedule_and_ramp():
     ramp = _model(**{"strategy.escalation.mode": "ramp", "strategy.escalation.start": "demographic",
                      "strategy.escalation.end": "behavioural", "strategy.escalation.over_weeks": 6})
     assert _levels(ramp, 8) == [1, 1, 2, 2, 3, 3, 3, 3]
+
+
+def test_schedule_and_ramp_levels_follow_the_week_inside_the_model():
+    # step() asks for the level of the week it simulates (week 0 first)
+    sched = _model(**{"strategy.escalation.mode": "schedule",
+                      "strategy.escalation.schedule": [{"week": 2, "level": "interest"},
+                                                       {"week": 4, "level": 4}], **QUIET})
+    ramp = _model(**{"strategy.escalation.mode": "ramp", "strategy.escalation.start": "demographic",
+                     "strategy.escalation.end": "behavioural", "strategy.escalation.over_weeks": 6,
+                     **QUIET})
+    for m in (sched, ramp):
+        for _ in range(8):
+            m.step()
+    assert sched.recorder.frame()["level"].tolist() == [0, 0, 2, 2, 4, 4, 4, 4]
+    assert ramp.recorder.frame()["level"].tolist() == [1, 1, 2, 2, 3, 3, 3, 3]
 
 
 @pytest.mark.parametrize(("mode", "field", "key"), [
@@ -82,7 +93,7 @@ def test_brand_level_names_the_key_of_a_bad_level(mode, field, key):
     e = st.escalation.model_copy(update={field: bad})
     m.config = m.config.model_copy(update={"strategy": st.model_copy(update={"escalation": e})})
     with pytest.raises(ScenarioError) as err:
-        m.brand_level()
+        m.brand_level(0)
     assert [pb.key for pb in err.value.problems] == [key]
 
 
@@ -145,7 +156,7 @@ def test_adaptive_rate_with_a_single_customer():
                      "strategy.escalation.complaint_limit": 700.0})
     m.step()
     assert m.recorder.frame()["complaints"].tolist() == [1]
-    assert m.brand_level() == 3
+    assert m.brand_level(m.week) == 3  # next week's level: the policy backed off
 
 
 def test_adaptive_bad_max_level_names_its_key():
