@@ -27,7 +27,6 @@ seed handling (:func:`resolve_config`) are the model's public signature.
 
 from __future__ import annotations
 
-import difflib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,8 @@ import scipy.sparse as sp
 from sim import network as netmod
 from sim.config import Scenario
 from sim.errors import ScenarioError
+from sim.hints import close_matches
+from sim.keyref import scenario_keys
 from sim.markets import SEGMENTS, FittedMarket, fit_market
 from sim.mechanisms import churn as ch
 from sim.mechanisms import consent as cs
@@ -51,6 +52,7 @@ from sim.mechanisms import wom
 from sim.population import SEED_CHURN_WEEK, Population, sample_population
 from sim.recorder import WeeklyRecorder
 from sim.rng import Streams
+from sim.scenario_io import load_scenario, with_overrides
 
 AGENT_VIEW_LIMIT = 20_000
 """Largest population for which :meth:`TrustModel.agent_views` creates Mesa agents."""
@@ -67,8 +69,6 @@ PARAMS_SOURCE = "TrustModel parameters"
 @lru_cache(maxsize=1)
 def _keys_by_leaf() -> dict[str, list[str]]:
     """Dotted scenario keys by their last part (items of lists left out)."""
-    from sim.keyref import scenario_keys  # local: keyref is a schema tool, read once
-
     out: dict[str, list[str]] = {}
     for key in scenario_keys():
         if "[]" not in key:
@@ -107,7 +107,7 @@ def param_key(name: str) -> str:
             name, f"names several scenario keys; give one in full: {spelled}", None,
             PARAMS_SOURCE,
         )
-    near = difflib.get_close_matches(name, list(leaves), n=3, cutoff=0.6)
+    near = close_matches(name, leaves, n=3)
     hint = ", ".join(f"{k!r} ({leaves[k][0].replace('.', '__')})" for k in near
                      if len(leaves[k]) == 1)
     raise ScenarioError.one(
@@ -134,9 +134,6 @@ def resolve_config(scenario: Scenario | str | Path | None, rng: Any,
         ScenarioError: For a bad key or value, a missing file, or two different
             seeds (``rng`` and ``run__seed``).
     """
-    # local, not at the top: model.py imports only the layers below it at module level
-    from sim.scenario_io import load_scenario, with_overrides
-
     if not isinstance(scenario, Scenario | str | Path | None):
         raise TypeError(
             "TrustModel(scenario=...) takes a sim.Scenario, a scenario file or a built-in "
