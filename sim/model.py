@@ -49,6 +49,7 @@ from sim.mechanisms import perception as pc
 from sim.mechanisms import purchase as pu
 from sim.mechanisms import trust as tr
 from sim.mechanisms import wom
+from sim.memory import check_fits
 from sim.population import SEED_CHURN_WEEK, Population, sample_population
 from sim.recorder import WeeklyRecorder
 from sim.rng import Streams
@@ -302,6 +303,7 @@ class TrustModel(mesa.Model):
             return
         c = self.config
         n = c.population.size
+        check_fits(c)  # refuse a run that cannot fit in memory before allocating any of it
         self.market = fit_market(c.population.market)
         self.population = sample_population(
             self.market,
