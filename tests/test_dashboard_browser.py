@@ -2,12 +2,15 @@
 
 The browser is the operating system's Chromium (``apt-get install chromium``;
 ``.ci/run`` installs it when missing), driven by Playwright's Python package
-with ``executable_path``: no browser build is downloaded. Screenshots go to
-``docs/img/dashboard_*.png`` (``docs/dashboard.md`` shows them).
+with ``executable_path``: no browser build is downloaded. Screenshots go to the
+test's temporary folder; with ``TRUSTSIM_UPDATE_SCREENSHOTS=1`` they replace
+``docs/img/dashboard_*.png`` (``docs/dashboard.md`` shows them), so a plain test
+run never changes tracked files.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
@@ -25,7 +28,14 @@ from sim.dashboard.cli import free_port, server_command, server_env  # noqa: E40
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-IMG = ROOT / "docs" / "img"
+DOCS_IMG = ROOT / "docs" / "img"
+
+
+def screenshot_dir(tmp_path: Path) -> Path:
+    """``docs/img`` when asked to refresh the docs' screenshots, else a temporary folder."""
+    if os.environ.get("TRUSTSIM_UPDATE_SCREENSHOTS") == "1":
+        return DOCS_IMG
+    return tmp_path
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -75,8 +85,9 @@ def _week(page) -> int:
     return int(text.split()[1])
 
 
-def test_play_updates_the_charts_and_a_lever_restarts_the_run(url: str) -> None:
-    IMG.mkdir(parents=True, exist_ok=True)
+def test_play_updates_the_charts_and_a_lever_restarts_the_run(url: str, tmp_path: Path) -> None:
+    img = screenshot_dir(tmp_path)
+    img.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
@@ -100,7 +111,7 @@ def test_play_updates_the_charts_and_a_lever_restarts_the_run(url: str) -> None:
             page.wait_for_function(
                 "(before) => document.querySelector('.trustsim-run-chart').src !== before",
                 arg=before)
-            page.screenshot(path=str(IMG / "dashboard_run.png"), full_page=True)
+            page.screenshot(path=str(img / "dashboard_run.png"), full_page=True)
 
             # a lever: population size; the run starts again on 2,000 consumers
             size = page.get_by_label("size", exact=True)
@@ -133,7 +144,7 @@ def test_play_updates_the_charts_and_a_lever_restarts_the_run(url: str) -> None:
             page.wait_for_function(
                 "() => parseInt(document.querySelector('.trustsim-ab-status')"
                 ".innerText.split(' ')[1]) >= 8")
-            page.screenshot(path=str(IMG / "dashboard_ab.png"), full_page=True)
+            page.screenshot(path=str(img / "dashboard_ab.png"), full_page=True)
         finally:
             browser.close()
-    assert (IMG / "dashboard_run.png").stat().st_size > 20_000
+    assert (img / "dashboard_run.png").stat().st_size > 20_000

@@ -276,7 +276,7 @@ function = "sim.sweep.runners:ishigami"
 
 def ishigami_spec(tmp_path: Path, design: str, factors: str, top: str = "") -> Path:
     text = ISHIGAMI.format(top=top, design=design) + factors
-    return write(tmp_path, text, "ish.toml")
+    return spec_file(tmp_path, text, "ish.toml")
 
 
 def grid_factor(key: str, steps: int) -> str:
@@ -372,7 +372,7 @@ def test_a_sweep_name_cannot_direct_a_write_outside_the_results_folder(
     work.mkdir()
     monkeypatch.chdir(work)
     text = ISHIGAMI.format(top="", design='kind = "grid"').replace('"ish"', f'"{name}"')
-    spec = load_spec(write(tmp_path, text + THREE, "named.toml"))
+    spec = load_spec(spec_file(tmp_path, text + THREE, "named.toml"))
     assert "/" not in spec.name and "\\" not in spec.name and not spec.name.startswith(".")
     res = run_sweep(spec, workers=0, progress=False)
     assert res.out.resolve().parent == (work / "results" / "sweeps").resolve()
@@ -406,7 +406,7 @@ role = "uncertainty"
 values = [0.1, "x"]
 """
     with pytest.raises(ScenarioError) as info:
-        load_spec(write(tmp_path, text))
+        load_spec(spec_file(tmp_path, text))
     by_key = {p.key: p for p in info.value.problems}
     assert list(by_key) == ["seed", "replicates", "design.samples", "design.level",
                             "factors[0].role", "factors[1].steps", "factors[2].values",
@@ -445,6 +445,6 @@ def test_a_model_function_that_cannot_be_imported_is_one_clear_problem(
         text = ISHIGAMI.format(top="", design='kind = "grid"').replace(
             "sim.sweep.runners:ishigami", ref)
         with pytest.raises(ScenarioError) as info:
-            load_spec(write(tmp_path, text + THREE, "fn.toml"))
+            load_spec(spec_file(tmp_path, text + THREE, "fn.toml"))
         assert [p.key for p in info.value.problems] == ["model.function"]
         assert needle in str(info.value) and "fn.toml" in str(info.value)
