@@ -126,9 +126,14 @@ def check_output_dir(path: str | Path, *, force: bool = False, marker: str = "")
             raise NotADirectoryError(f"output path exists and is not a folder: {p}")
         if not force:
             raise OutputExistsError(p)
-        if marker and any(p.iterdir()) and not (p / marker).exists():
-            raise OutputExistsError(p, f"it is not a folder trustsim wrote (no {marker}), "
-                                       "so --force will not replace it; choose another --out")
+        if marker and any(p.iterdir()):
+            if not (p / marker).exists():
+                raise OutputExistsError(p, f"it is not a folder trustsim wrote (no {marker}), "
+                                           "so --force will not replace it; choose another --out")
+            here = Path.cwd().resolve()
+            if p.resolve() in (here, *here.parents):
+                raise OutputExistsError(p, "it holds the current folder, so --force cannot "
+                                           "replace it as a whole; choose another --out")
     parent = p.absolute().parent
     while not parent.exists():
         parent = parent.parent
@@ -193,7 +198,8 @@ def build_folder(
             empty and lacks ``marker``.
         NotADirectoryError: If the path exists and is a file.
     """
-    final = check_output_dir(path, force=force, marker=marker)
+    given = check_output_dir(path, force=force, marker=marker)
+    final = given.absolute()  # "." has no name to stage beside
     final.parent.mkdir(parents=True, exist_ok=True)
     for debris in final.parent.glob(f".{glob_escape(final.name)}.*.new"):
         if _older_than(debris, ORPHAN_AGE):
@@ -204,7 +210,10 @@ def build_folder(
     try:
         written = build(staging)
         check_output_dir(final, force=force, marker=marker)  # it may have appeared meanwhile
-        if final.exists():
+        if final.exists() and not any(final.iterdir()):  # empty (maybe the current folder)
+            for entry in staging.iterdir():
+                os.replace(entry, final / entry.name)
+        elif final.exists():
             old = final.with_name(f".{final.name}.{token}.old")
             os.replace(final, old)
             os.replace(staging, final)
@@ -213,7 +222,7 @@ def build_folder(
             os.replace(staging, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return [final / Path(w).relative_to(staging) for w in written]
+    return [given / Path(w).relative_to(staging) for w in written]
 
 
 def glob_escape(name: str) -> str:

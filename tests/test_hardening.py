@@ -276,6 +276,14 @@ def test_force_fills_an_empty_folder(in_tmp):
     assert (in_tmp / "empty" / "survey.csv").is_file()
 
 
+def test_force_fills_the_empty_current_folder_but_never_replaces_it(in_tmp, capsys):
+    assert _run(Path("."), "--force") == 0
+    assert (in_tmp / "scenario.toml").is_file() and Path.cwd() == in_tmp
+    assert _run(Path("."), "--force") == 1
+    assert "holds the current folder" in capsys.readouterr().err
+    assert (in_tmp / "survey.csv").is_file()
+
+
 @pytest.mark.parametrize("gone", ["survey.csv", "scenario.toml", "weekly"])
 def test_report_names_the_missing_file(in_tmp, capsys, gone):
     out = in_tmp / "out"
