@@ -43,7 +43,7 @@ _PUBLIC = {
     "load_sweep": "sim.sweep.analyze",
 }
 
-__all__ = sorted(_PUBLIC, key=str.lower)
+__all__ = sorted(_PUBLIC)
 
 
 class _Package(types.ModuleType):
