@@ -9,38 +9,72 @@ The public API::
     res.weekly, res.consumers, res.survey, res.summary, res.network, res.scenario
 """
 
-from sim.compare import Comparison, abnormal_churn, compare
-from sim.config import Scenario
-from sim.errors import ScenarioError
-from sim.markets import fit_market, list_markets
-from sim.model import ConsumerAgent, TrustModel
-from sim.paths import builtin_dir
-from sim.results import RunResult, package_version, run
-from sim.scenario_io import dumps_scenario, load_scenario, scenario_from_dict, with_overrides
-from sim.sweep import load_spec, run_sweep
-from sim.sweep.analyze import analyze_sweep, load_sweep
+from __future__ import annotations
 
-__version__ = package_version()
+import importlib
+import sys
+import types
+from typing import Any
 
-__all__ = [
-    "Comparison",
-    "ConsumerAgent",
-    "RunResult",
-    "Scenario",
-    "ScenarioError",
-    "TrustModel",
-    "abnormal_churn",
-    "analyze_sweep",
-    "builtin_dir",
-    "compare",
-    "dumps_scenario",
-    "fit_market",
-    "list_markets",
-    "load_scenario",
-    "load_spec",
-    "load_sweep",
-    "run",
-    "run_sweep",
-    "scenario_from_dict",
-    "with_overrides",
-]
+# Public name -> the module that defines it. Imported on first use (PEP 562), so
+# that ``import sim`` (and the console script's entry module, :mod:`sim.entry`)
+# is quick and a Ctrl-C during start-up can be handled before numpy, pandas and
+# mesa load.
+_PUBLIC = {
+    "Comparison": "sim.compare",
+    "abnormal_churn": "sim.compare",
+    "compare": "sim.compare",
+    "Scenario": "sim.config",
+    "ScenarioError": "sim.errors",
+    "fit_market": "sim.markets",
+    "list_markets": "sim.markets",
+    "ConsumerAgent": "sim.model",
+    "TrustModel": "sim.model",
+    "builtin_dir": "sim.paths",
+    "RunResult": "sim.results",
+    "run": "sim.results",
+    "dumps_scenario": "sim.scenario_io",
+    "load_scenario": "sim.scenario_io",
+    "scenario_from_dict": "sim.scenario_io",
+    "with_overrides": "sim.scenario_io",
+    "load_spec": "sim.sweep",
+    "run_sweep": "sim.sweep",
+    "analyze_sweep": "sim.sweep.analyze",
+    "load_sweep": "sim.sweep.analyze",
+}
+
+__all__ = sorted(_PUBLIC)
+
+
+class _Package(types.ModuleType):
+    """The package: a submodule import does not hide the public function of the same name.
+
+    ``sim.compare`` is the function :func:`sim.compare.compare`, as it was when
+    this module imported it eagerly; importing the submodule ``sim.compare``
+    (which sets the package attribute) must not replace it by the module.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _PUBLIC and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name (or ``__version__``) on first use."""
+    if name == "__version__":
+        value: Any = importlib.import_module("sim.results").package_version()
+    elif name in _PUBLIC:
+        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+    else:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The public names, as ``dir(sim)`` lists them."""
+    return sorted([*globals(), *_PUBLIC, "__version__"])

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from sim.argtypes import whole_number
 from sim.config import Scenario
-from sim.errors import Problem, ScenarioError
+from sim.errors import InputWarning, Problem, ScenarioError
 from sim.paths import locate
 from sim.scenario_io import load_scenario, normalise_overrides
 from sim.summary_text import format_summary, format_survey, percent
@@ -134,14 +135,14 @@ def _callback(bar: Any) -> Callable[[int, int], None]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Handle ``trustsim run``."""
-    from sim.app.run_folder import write_run
+    from sim.app.run_folder import SCENARIO, write_run
     from sim.files import check_output_dir, default_output_dir
     from sim.results import run
 
     path = locate(args.scenario)  # the file, named in errors found while running
     sc = load_with_overrides(path, _overrides(args))
     out = Path(args.out) if args.out else default_output_dir(sc.name)
-    check_output_dir(out, force=args.force)
+    check_output_dir(out, force=args.force, marker=SCENARIO)
     with _progress_bar(sc.run.weeks, sc.name, args.quiet, "week") as bar:
         try:
             res = run(sc, progress=_callback(bar))
@@ -161,14 +162,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Handle ``trustsim compare``."""
-    from sim.app.comparison_folder import write_comparison
+    from sim.app.comparison_folder import MARKER, write_comparison
     from sim.compare import compare
     from sim.files import check_output_dir, default_output_dir
 
     ov = _overrides(args)
     sa, sb = load_with_overrides(args.a, ov), load_with_overrides(args.b, ov)
     out = Path(args.out) if args.out else default_output_dir(f"compare-{sa.name}-vs-{sb.name}")
-    check_output_dir(out, force=args.force)
+    check_output_dir(out, force=args.force, marker=MARKER)
     executor = None
     if args.jobs > 1:
         from concurrent.futures import ProcessPoolExecutor
@@ -190,22 +191,36 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _checked_with_warnings(
+    path: Path, overrides: dict[str, Any]
+) -> tuple[Scenario | None, list[str], ScenarioError | None]:
+    """:func:`check_scenario`, with the :class:`InputWarning` messages it raised (once each)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InputWarning)
+        try:
+            sc, err = check_scenario(path, overrides), None
+        except ScenarioError as exc:
+            sc, err = None, exc
+    messages = [str(w.message) for w in caught if issubclass(w.category, InputWarning)]
+    return sc, list(dict.fromkeys(messages)), err
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Handle ``trustsim validate``."""
     failed = 0
     overrides = normalise_overrides(args.set or [])
     for ref in args.files:
         path = locate(ref)  # the file itself, shown in the ok / FAIL lines
-        try:
-            sc = check_scenario(path, overrides)
-        except ScenarioError as err:
+        sc, notes, err = _checked_with_warnings(path, overrides)
+        if err is not None or sc is None:
             failed += 1
             print(f"FAIL {path}", file=sys.stderr)
-            for p in err.problems:
+            for p in err.problems if err else []:
                 print(f"  - {p}", file=sys.stderr)
-            continue
-        if not args.quiet:
+        elif not args.quiet:
             print(f"ok   {path} ({sc.name})")
+        for note in notes:
+            print(f"  warning: {note}", file=sys.stderr)
     if failed and not args.quiet:
         print(f"{failed} of {len(args.files)} file(s) invalid", file=sys.stderr)
     return EXIT_USER_ERROR if failed else EXIT_OK
@@ -445,6 +460,24 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    with warnings.catch_warnings():
+        warnings.simplefilter("default", InputWarning)  # each message once
+        warnings.showwarning = _show_warning
+        return _dispatch(args)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str,
+                  lineno: int, file: Any = None, line: str | None = None) -> None:
+    """Print an :class:`InputWarning` as one ``warning:`` line; others as Python would."""
+    if issubclass(category, InputWarning):
+        print(f"warning: {message}", file=sys.stderr)
+    else:
+        print(warnings.formatwarning(message, category, filename, lineno, line),
+              file=sys.stderr, end="")
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run the subcommand's handler; user errors become one message and an exit code."""
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

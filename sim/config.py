@@ -28,6 +28,7 @@ Helpers live elsewhere: :mod:`sim.schema_errors` (error wording),
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -42,7 +43,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import InputWarning, Problem, ScenarioError
 from sim.hints import did_you_mean
 from sim.markets import fit_market
 from sim.network import check_parameters
@@ -50,9 +51,12 @@ from sim.network.kinds import DEFAULTS, Backend, NetworkKind
 from sim.schema_errors import pydantic_problems
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
-Positive = Annotated[float, Field(gt=0.0)]
-NonNeg = Annotated[float, Field(ge=0.0)]
-LevelRef = str | Annotated[int, Field(ge=0)]
+LevelRef = str | Annotated[int, Field(ge=0, le=1_000)]
+MAX_WEEKS = 5_200
+"""Longest run, in weeks (100 years); every week-valued key is bounded by it."""
+MAX_SIZE = 20_000_000
+"""Largest population; counts of consumers are bounded by it."""
+Week = Annotated[int, Field(ge=0, le=MAX_WEEKS)]
 
 
 def _resolve(path: str, info: ValidationInfo) -> str:
@@ -76,7 +80,7 @@ def _is_market_path(ref: str) -> bool:
 class _Section(BaseModel):
     """Base of every scenario section: frozen, strict, no unknown keys."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class PopulationConfig(_Section):
@@ -89,10 +93,10 @@ class PopulationConfig(_Section):
         trust_concentration: Beta concentration (a + b) of initial trust; larger is less spread.
     """
 
-    size: int = Field(10_000, ge=1, le=20_000_000)
+    size: int = Field(10_000, ge=1, le=MAX_SIZE)
     market: str = "denmark_dsi2020"
     initial_trust: float = Field(0.6, gt=0.0, lt=1.0)
-    trust_concentration: float = Field(20.0, gt=0.0, le=10_000.0)
+    trust_concentration: float = Field(20.0, ge=0.01, le=10_000.0)
 
     @field_validator("market")
     @classmethod
@@ -116,7 +120,7 @@ class NetworkConfig(_Section):
     kind: NetworkKind = DEFAULTS.kind  # type: ignore[assignment]
     mean_degree: float = Field(DEFAULTS.mean_degree, gt=0.0, le=10_000.0)
     rewire_p: Unit = DEFAULTS.rewire_p
-    blocks: int = Field(DEFAULTS.blocks, ge=1)
+    blocks: int = Field(DEFAULTS.blocks, ge=1, le=100_000)
     mixing: Unit = DEFAULTS.mixing
     path: str | None = None
     backend: Backend = DEFAULTS.backend  # type: ignore[assignment]
@@ -164,7 +168,7 @@ class ScheduleStep(_Section):
         level: Ladder level (name or index) from that week on.
     """
 
-    week: int = Field(ge=0)
+    week: Week
     level: LevelRef
 
 
@@ -190,11 +194,11 @@ class EscalationConfig(_Section):
     schedule: list[ScheduleStep] = []
     start: LevelRef = "generic"
     end: LevelRef = "personal"
-    over_weeks: int = Field(52, ge=1)
+    over_weeks: int = Field(52, ge=1, le=MAX_WEEKS)
     max_level: LevelRef = "personal"
-    complaint_limit: NonNeg = 5.0
-    step_every: int = Field(4, ge=1)
-    cooldown: int = Field(8, ge=0)
+    complaint_limit: float = Field(5.0, ge=0.0, le=1_000.0)
+    step_every: int = Field(4, ge=1, le=MAX_WEEKS)
+    cooldown: int = Field(8, ge=0, le=MAX_WEEKS)
 
     @model_validator(mode="after")
     def _schedule_nonempty(self) -> EscalationConfig:
@@ -222,7 +226,7 @@ class ConsentConfig(_Section):
     opt_in_rate: Unit = 0.5
     opt_in_trust_slope: float = Field(1.0, ge=0.0, le=10.0)
     control_shift: Unit = 0.1
-    penalty: NonNeg = 0.5
+    penalty: float = Field(0.5, ge=0.0, le=100.0)
 
 
 class StrategyConfig(_Section):
@@ -335,7 +339,7 @@ class WomConfig(_Section):
     p_tell_negative: Unit = 0.2
     p_post_public: Unit = 0.1
     p_tell_positive: Unit = 0.02
-    public_reach: float = Field(50.0, ge=0.0)
+    public_reach: float = Field(50.0, ge=0.0, le=MAX_SIZE)
     negative_effect: float = Field(0.01, ge=0.0, le=10.0)
     positive_effect: float = Field(0.005, ge=0.0, le=10.0)
     negative_decay: float = Field(0.8, ge=0.0, lt=1.0)
@@ -361,7 +365,7 @@ class Incident(_Section):
         media_reach: Share of consumers who learn of it from the media that week.
     """
 
-    week: int = Field(ge=0)
+    week: Week
     severity: float = Field(gt=0.0, le=1.0)
     responsible: bool = False
     media_reach: Unit = 0.3
@@ -417,7 +421,7 @@ class ChurnConfig(_Section):
     contagion_decay: float = Field(0.7, gt=0.0, le=1.0)
     social_threshold: Unit = 0.18
     social_threshold_sd: float = Field(0.0, ge=0.0, le=1.0)
-    initial_churned: int = Field(0, ge=0)
+    initial_churned: int = Field(0, ge=0, le=MAX_SIZE)
     exit_conversion: Unit = 0.06
     crossing_exit_stated: Unit = 0.25
 
@@ -443,7 +447,7 @@ class PurchaseConfig(_Section):
     reactance: Unit = 0.3
     transparency_lift: float = Field(0.11, ge=0.0, le=10.0)
     transparency_penalty: Unit = 0.17
-    basket_value: float = Field(50.0, ge=0.0)
+    basket_value: float = Field(50.0, ge=0.0, le=1e9)
 
 
 class RunConfig(_Section):
@@ -455,9 +459,9 @@ class RunConfig(_Section):
         replicate: Replicate number; with ``seed`` it selects the random streams.
     """
 
-    weeks: int = Field(52, ge=1, le=5_200)
+    weeks: int = Field(52, ge=1, le=MAX_WEEKS)
     seed: int = Field(20_201, ge=0, le=2**63 - 1)
-    replicate: int = Field(0, ge=0)
+    replicate: int = Field(0, ge=0, le=2**31 - 1)
 
 
 class Scenario(_Section):
@@ -496,6 +500,19 @@ class Scenario(_Section):
             )
         return self
 
+    def _warn_late_incidents(self, file: str | None) -> None:
+        """Warn (:class:`~sim.errors.InputWarning`) about incidents that never happen."""
+        weeks = self.run.weeks
+        for i, ev in enumerate(self.incidents.events):
+            if self.incidents.enabled and ev.week >= weeks:
+                warnings.warn(
+                    f"{file + ': ' if file else ''}"
+                    f"incidents.events[{i}].week: week {ev.week} is after the last week "
+                    f"of the run ({weeks - 1}, weeks count from 0), so this incident "
+                    "never happens",
+                    InputWarning, stacklevel=2,
+                )
+
     @model_validator(mode="after")
     def _references(self, info: ValidationInfo) -> Scenario:
         """Ladder level names, the market preset, the edge-list file and the network."""
@@ -503,6 +520,7 @@ class Scenario(_Section):
         problems = self._level_problems(file) + self._file_problems(file)
         if problems:
             raise ScenarioError(problems)
+        self._warn_late_incidents(file)
         return self
 
     @classmethod

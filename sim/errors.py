@@ -14,6 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+class InputWarning(UserWarning):
+    """Input that is valid but probably not what was meant (the message names file and key).
+
+    The command line prints these as one ``warning:`` line each, and
+    ``trustsim validate`` lists them under the file.
+    """
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found in user input.

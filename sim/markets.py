@@ -19,6 +19,7 @@ sampled population differs from the targets only by sampling noise.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -30,7 +31,7 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from scipy import special
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import InputWarning, Problem, ScenarioError
 from sim.files import atomic_path, read_toml
 from sim.paths import builtin_file, builtin_names
 
@@ -38,19 +39,24 @@ SEGMENTS = ("fundamentalist", "pragmatist", "unconcerned")
 DISPOSITIONS = ("would_stop", "wants_consent", "reads_terms")
 
 _Share = Annotated[float, Field(gt=0.0, lt=1.0)]
+_Offset = Annotated[float, Field(ge=-10.0, le=10.0)]
+"""A logit-scale offset: 10 moves a share of 50% to 99.995%, which is plenty."""
+
+MISS_WARN = 0.005
+"""A fitted share further than this (half a percentage point) from its target is warned about."""
 
 
 class _M(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class SegmentSpec(_M):
     """One privacy segment of a market."""
 
     share: Annotated[float, Field(ge=0.0, le=1.0)]
-    threshold_offset: float = 0.0
-    concern_offset: float = 0.0
-    trust_offset: float = 0.0
+    threshold_offset: _Offset = 0.0
+    concern_offset: _Offset = 0.0
+    trust_offset: _Offset = 0.0
 
 
 class CrossingTarget(_M):
@@ -67,6 +73,19 @@ class Targets(_M):
     would_stop: _Share
     wants_consent: _Share
     reads_terms: _Share
+
+    @model_validator(mode="after")
+    def _crossing_possible(self) -> Targets:
+        # The crossing share is a CDF: it cannot fall as intrusiveness rises.
+        pts = sorted((t.intrusiveness, t.share) for t in self.boundary_crossing)
+        for (x0, y0), (x1, y1) in itertools.pairwise(pts):
+            if y1 < y0 or (x1 == x0 and y1 != y0):
+                raise ValueError(
+                    f"boundary_crossing: no population answers {y0:g} at intrusiveness "
+                    f"{x0:g} and {y1:g} at {x1:g}; the share crossed must not fall as "
+                    "intrusiveness rises"
+                )
+        return self
 
 
 class FitSettings(_M):
@@ -242,7 +261,9 @@ def write_market(
 
 
 def _beta_params(mu: float, kappa: float, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    mean = special.expit(mu + offsets)
+    # Clipped so that both parameters stay positive whatever the offsets (numpy's
+    # Beta draw raises "b <= 0" otherwise); no change for means within (1e-9, 1 - 1e-9).
+    mean = np.clip(special.expit(mu + offsets), 1e-9, 1.0 - 1e-9)
     return mean * kappa, (1.0 - mean) * kappa
 
 
@@ -317,6 +338,20 @@ def _fit_cached(path: str, mtime: float) -> FittedMarket:
     return FittedMarket(spec, path, shares, a, b, disp, fitted, targets)
 
 
+def _warn_misses(path: str, fitted: dict[str, float], targets: dict[str, float]) -> None:
+    """Warn (:class:`~sim.errors.InputWarning`) of each target missed by over 0.5 points."""
+    import warnings
+
+    for key, target in targets.items():
+        if abs(fitted[key] - target) > MISS_WARN:
+            warnings.warn(
+                f"{path}: targets.{key}: the fitted population gives "
+                f"{fitted[key]:.1%} against a target of {target:.1%} (more than 0.5 "
+                "points off; the segment offsets may not allow this target)",
+                InputWarning, stacklevel=3,
+            )
+
+
 def fit_market(ref: str) -> FittedMarket:
     """Fit population parameters to a market's survey targets.
 
@@ -330,6 +365,11 @@ def fit_market(ref: str) -> FittedMarket:
 
     Raises:
         ScenarioError: If the market is unknown or its file invalid.
+
+    Warns:
+        InputWarning: For each survey target the fit misses by more than half a point.
     """
     path = market_path(ref).resolve()
-    return _fit_cached(str(path), path.stat().st_mtime)
+    fm = _fit_cached(str(path), path.stat().st_mtime)
+    _warn_misses(fm.path, fm.fitted, fm.targets)
+    return fm

@@ -93,6 +93,9 @@ class Population:
         df["aware_week"] = aw.mask(aw < 0)
         return df
 
+MEAN_EPS = 1e-9
+"""Closest a Beta mean may come to 0 or 1 (its parameters must stay positive)."""
+
 
 def sample_population(
     market: FittedMarket,
@@ -124,6 +127,9 @@ def sample_population(
     u = rng.random((len(DISPOSITIONS), n))
     thr = rng.beta(market.threshold_a[seg], market.threshold_b[seg]).astype(np.float32)
     mean_t = special.expit(special.logit(initial_trust) + market.trust_offsets()[seg])
+    # Away from 0 and 1 so that both Beta parameters stay positive (numpy raises
+    # "a <= 0" otherwise); an unchanged value for every mean not within 1e-9 of an end.
+    mean_t = np.clip(mean_t, MEAN_EPS, 1.0 - MEAN_EPS)
     trust = rng.beta(mean_t * trust_concentration, (1 - mean_t) * trust_concentration)
     trust = trust.astype(np.float32)
     disp = {d: u[i] < market.disposition_p[d][seg] for i, d in enumerate(DISPOSITIONS)}

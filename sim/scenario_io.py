@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import tomllib
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 import tomli_w
 
 from sim.config import Scenario
-from sim.errors import ScenarioError
+from sim.errors import InputWarning, ScenarioError
 from sim.files import read_toml
 from sim.paths import find_file
 
@@ -61,6 +62,9 @@ def read_scenario_data(path: str | Path, _depth: int = 0) -> dict[str, Any]:
     if _depth > _MAX_EXTENDS_DEPTH:
         raise ScenarioError.one("extends", "too deep (a cycle?)", None, p)
     data = read_toml(p)
+    if not data:
+        warnings.warn(f"{p}: the file sets no keys (it is empty), so every key takes its "
+                      "default value", InputWarning, stacklevel=2)
     _resolve_paths(data, p.parent)
     parent = data.pop("extends", None)
     if parent is None:

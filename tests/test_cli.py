@@ -97,8 +97,11 @@ def test_refuses_to_overwrite_unless_forced(in_tmp, capsys):
     err = capsys.readouterr().err
     assert "already exists" in err and "--force" in err and "Traceback" not in err
     assert _tree(out) == {"keep.txt"}
-    assert main([*args, "--force"]) == 0
-    assert (out / "keep.txt").read_text() == "mine"  # --force replaces, never deletes
+    assert main([*args, "--force"]) == 1  # not a folder trustsim wrote: never deleted
+    assert "not a folder trustsim wrote" in capsys.readouterr().err
+    assert _tree(out) == {"keep.txt"}
+    (out / "keep.txt").unlink()
+    assert main([*args, "--force"]) == 0  # an empty folder is filled
     assert (out / "weekly.parquet").is_file()
     assert main(args) == 1  # still refused without --force
 

@@ -6,9 +6,12 @@ from pathlib import Path
 
 from sim.compare import Comparison
 from sim.compare_figure import fig_compare
-from sim.files import prepare_output_dir, write_json, write_text, write_with
+from sim.files import build_folder, write_json, write_text, write_with
 from sim.plotting import save_figure
 from sim.scenario_io import dumps_scenario
+
+MARKER = "comparison.json"
+"""The file every comparison folder holds (``--force`` replaces only such a folder)."""
 
 
 def write_comparison(
@@ -32,7 +35,12 @@ def write_comparison(
     Raises:
         OutputExistsError: If the folder exists and ``force`` is false.
     """
-    out = prepare_output_dir(folder, force=force)
+    return build_folder(folder, lambda out: _build(cmp, out, figures), force=force,
+                        marker=MARKER)
+
+
+def _build(cmp: Comparison, out: Path, figures: bool) -> list[Path]:
+    """Write a comparison's files into ``out``."""
     written = [
         write_text(out / "scenario_a.toml", dumps_scenario(cmp.a)),
         write_text(out / "scenario_b.toml", dumps_scenario(cmp.b)),

@@ -9,8 +9,9 @@ A results folder holds one run::
     scenario.toml                       the resolved scenario: ``sim.run`` of it reproduces the run
     figures/*.png, figures/*.svg        see :mod:`sim.report`
 
-Every file is written atomically and an existing folder is only reused with
-``force`` (see :mod:`sim.files`).
+Every file is written atomically, and an existing folder is only replaced with
+``force``, as a whole: the new folder is written beside it and swapped in when
+complete (see :func:`sim.files.build_folder`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import pandas as pd
 
 from sim.config import Scenario
 from sim.errors import ScenarioError
-from sim.files import prepare_output_dir, write_csv, write_json, write_text, write_with
+from sim.files import build_folder, write_csv, write_json, write_text, write_with
 from sim.report import FORMATS, rebuild_network, write_figures
 from sim.results import RunResult, package_version, summarise
 from sim.scenario_io import dumps_scenario, load_scenario
@@ -87,7 +88,7 @@ def write_run(
     Args:
         res: The run.
         folder: The results folder to create.
-        force: Allow an existing folder (see :func:`prepare_output_dir`).
+        force: Replace an existing folder, as a whole (see :func:`build_folder`).
         figures: Also draw the figures (:func:`sim.report.write_figures`).
 
     Returns:
@@ -96,15 +97,18 @@ def write_run(
     Raises:
         OutputExistsError: If the folder exists and ``force`` is false.
     """
-    out = prepare_output_dir(folder, force=force)
-    written = [write_text(out / SCENARIO, dumps_scenario(res.scenario))]
-    written += write_table(out, WEEKLY, res.weekly)
-    written += write_table(out, CONSUMERS, res.consumers)
-    written.append(write_with(out / SURVEY, lambda p: res.survey.to_csv(p, index=False)))
-    written.append(write_json(out / SUMMARY, summary_document(res)))
-    if figures:
-        written += write_figures(res, out / FIGURES)
-    return written
+
+    def build(out: Path) -> list[Path]:
+        written = [write_text(out / SCENARIO, dumps_scenario(res.scenario))]
+        written += write_table(out, WEEKLY, res.weekly)
+        written += write_table(out, CONSUMERS, res.consumers)
+        written.append(write_with(out / SURVEY, lambda p: res.survey.to_csv(p, index=False)))
+        written.append(write_json(out / SUMMARY, summary_document(res)))
+        if figures:
+            written += write_figures(res, out / FIGURES)
+        return written
+
+    return build_folder(folder, build, force=force, marker=SCENARIO)
 
 
 @dataclass
@@ -116,7 +120,7 @@ class SavedRun:
         scenario: The resolved scenario (from ``scenario.toml``).
         weekly: The weekly table.
         consumers: The per-consumer table.
-        survey: The survey-fit table (empty if the file is missing).
+        survey: The survey-fit table.
         document: The content of ``summary.json`` (empty if missing).
     """
 
@@ -130,11 +134,26 @@ class SavedRun:
 
 def _read_table(folder: Path, stem: str) -> pd.DataFrame:
     pq, csv = folder / f"{stem}.parquet", folder / f"{stem}.csv"
-    if pq.is_file():
-        return pd.read_parquet(pq)
-    if csv.is_file():
-        return pd.read_csv(csv)
-    raise FileNotFoundError(f"{folder} is not a results folder: neither {pq.name} nor {csv.name}")
+    return pd.read_parquet(pq) if pq.is_file() else pd.read_csv(csv)
+
+
+def missing_files(folder: Path) -> list[str]:
+    """The files a results folder needs that ``folder`` lacks.
+
+    Needed: ``scenario.toml``, ``survey.csv``, and each table as Parquet or
+    CSV (``summary.json`` and the figures are rebuilt, so they may be missing).
+
+    Args:
+        folder: The results folder.
+
+    Returns:
+        Names of the missing files (``weekly.parquet or weekly.csv`` for a table).
+    """
+    missing = [name for name in (SCENARIO, SURVEY) if not (folder / name).is_file()]
+    for stem in (WEEKLY, CONSUMERS):
+        if not any((folder / f"{stem}{ext}").is_file() for ext in (".parquet", ".csv")):
+            missing.append(f"{stem}.parquet or {stem}.csv")
+    return missing
 
 
 def read_run(folder: str | Path) -> SavedRun:
@@ -147,18 +166,23 @@ def read_run(folder: str | Path) -> SavedRun:
         The saved run.
 
     Raises:
-        FileNotFoundError: If the folder or one of its essential files is missing.
+        FileNotFoundError: If the folder or one of its files is missing (the
+            message lists every missing file).
         ScenarioError: If its ``scenario.toml`` is not a valid scenario.
     """
     f = Path(folder)
     if not f.is_dir():
         raise FileNotFoundError(f"results folder not found: {f}")
-    if not (f / SCENARIO).is_file():
-        raise FileNotFoundError(f"{f} is not a results folder: {SCENARIO} is missing")
+    missing = missing_files(f)
+    if missing:
+        raise FileNotFoundError(
+            f"{f} is not a results folder: missing {', '.join(missing)} "
+            "(run the scenario again with --force to rebuild it)"
+        )
     scenario = load_scenario(f / SCENARIO)
     weekly = _read_table(f, WEEKLY)
     consumers = _read_table(f, CONSUMERS)
-    survey = pd.read_csv(f / SURVEY) if (f / SURVEY).is_file() else pd.DataFrame()
+    survey = pd.read_csv(f / SURVEY)
     doc: dict[str, Any] = {}
     if (f / SUMMARY).is_file():
         doc = json.loads((f / SUMMARY).read_text(encoding="utf-8"))
@@ -190,8 +214,7 @@ def rebuild_report(folder: str | Path, formats: Sequence[str] = FORMATS) -> list
         network = None
     doc = dict(saved.document)
     doc["summary"] = summarise(saved.weekly, len(saved.consumers))
-    if not saved.survey.empty:
-        doc["survey"] = saved.survey.to_dict(orient="records")
+    doc["survey"] = saved.survey.to_dict(orient="records")
     doc.setdefault("meta", dict(saved.weekly.attrs))
     written = [write_json(saved.folder / SUMMARY, doc)]
     res = SimpleNamespace(weekly=saved.weekly, consumers=saved.consumers,

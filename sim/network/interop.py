@@ -129,6 +129,11 @@ def degrees(adj: Any) -> np.ndarray:
     return np.diff(adj.indptr).astype(np.int32)
 
 
+def _tie_p(p: float) -> float:
+    """A tie probability, 0 when too small for ``log(1 - p)`` (networkx divides by it)."""
+    return 0.0 if 1.0 - p == 1.0 else float(p)
+
+
 def _networkx_graph(
     kind: str,
     n: int,
@@ -145,13 +150,13 @@ def _networkx_graph(
     if kind == "watts_strogatz":
         graph = nx.watts_strogatz_graph(n, _ws_k(mean_degree, n), rewire_p, seed=seed)
     elif kind == "erdos_renyi":
-        graph = nx.fast_gnp_random_graph(n, mean_degree / (n - 1), seed=seed)
+        graph = nx.fast_gnp_random_graph(n, _tie_p(mean_degree / (n - 1)), seed=seed)
     elif kind == "barabasi_albert":
         graph = nx.barabasi_albert_graph(n, _ba_m(mean_degree, n), seed=seed)
     else:  # sbm
         p_in, p_out, _, _ = _sbm_probabilities(n, blocks, mean_degree, mixing)
         _, sizes = _block_layout(n, blocks)
-        probs = np.full((blocks, blocks), p_out)
-        np.fill_diagonal(probs, p_in)
+        probs = np.full((blocks, blocks), _tie_p(p_out))
+        np.fill_diagonal(probs, _tie_p(p_in))
         graph = nx.stochastic_block_model(sizes.tolist(), probs.tolist(), seed=seed)
     return from_networkx(graph, n)
