@@ -1,8 +1,9 @@
 """Reading scenarios from TOML: ``extends``, ``--set`` overrides, path resolution.
 
 A scenario file is TOML with the sections of :class:`sim.config.Scenario`.
-``extends = "other.toml"`` (relative to the file) merges the file over its
-parent, table by table, so variants state only what differs. Overrides are
+``extends = "other.toml"`` (relative to the file, or the name of a built-in
+scenario such as ``"baseline"``) merges the file over its parent, table by
+table, so variants state only what differs. Overrides are
 ``"dotted.key=value"`` strings whose value is read as a TOML value (``3``,
 ``0.5``, ``true``, ``"text"``, ``[1, 2]``); a bare word is taken as a string.
 """
@@ -21,7 +22,7 @@ import tomli_w
 from sim.config import Scenario
 from sim.errors import InputWarning, ScenarioError
 from sim.files import read_toml
-from sim.paths import find_file
+from sim.paths import builtin_file, builtin_names, find_file
 
 _MAX_EXTENDS_DEPTH = 20
 
@@ -73,7 +74,12 @@ def read_scenario_data(path: str | Path, _depth: int = 0) -> dict[str, Any]:
         raise ScenarioError.one("extends", "must be a file name (a string)", parent, p)
     parent_path = (p.parent / parent).resolve()
     if not parent_path.is_file():
-        raise ScenarioError.one("extends", f"parent file not found: {parent_path}", parent, p)
+        builtin = builtin_file(parent)  # a bare built-in name, as everywhere else
+        if builtin is None:
+            raise ScenarioError.one(
+                "extends", f"parent file not found: {parent_path} (nor a built-in scenario: "
+                f"{', '.join(builtin_names())})", parent, p)
+        parent_path = builtin.resolve()
     return deep_merge(read_scenario_data(parent_path, _depth + 1), data)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import sim
 from sim.cli import check_scenario
+from sim.errors import ScenarioError
 from tests.helpers import SCENARIOS, SMALL
 
 FILES = sorted(SCENARIOS.glob("*.toml"))
@@ -157,3 +160,21 @@ def test_builtin_scenarios_load_by_name_from_anywhere(tmp_path, monkeypatch):
         sim.load_scenario("basline")
     with pytest.raises(sim.ScenarioError, match=r"file not found$"):
         sim.load_scenario("somewhere/basline.toml")
+
+
+def test_extends_takes_a_built_in_name(tmp_path: Path) -> None:
+    child = tmp_path / "mine.toml"
+    child.write_text('extends = "baseline"\n[population]\nsize = 1234\n', encoding="utf-8")
+    sc = sim.load_scenario(child)
+    base = sim.load_scenario("baseline")
+    assert sc.population.size == 1234
+    assert sc.strategy == base.strategy and sc.network == base.network
+
+
+def test_extends_names_the_built_ins_when_the_parent_is_missing(tmp_path: Path) -> None:
+    child = tmp_path / "mine.toml"
+    child.write_text('extends = "basline"\n', encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        sim.load_scenario(child)
+    text = str(info.value)
+    assert "mine.toml" in text and "extends" in text and "baseline" in text
