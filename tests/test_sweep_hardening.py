@@ -366,14 +366,16 @@ def test_a_damaged_manifest_is_rebuilt_when_the_spec_shows_the_same_sweep(
 # -- item 10: Ctrl-C at any moment ---------------------------------------------------------
 
 READY_WRAPPER = """
-import runpy, signal, sys
+import signal, sys
 signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal session
-import sim  # the package's own imports are another module's concern (sim/__init__.py)
+import sim.entry  # the console script's light entry module: nothing heavy is loaded yet
 print("ready", file=sys.stderr, flush=True)
-sys.argv = ["sim.sweep", *sys.argv[1:]]
-runpy.run_module("sim.sweep", run_name="__main__", alter_sys=True)
+sys.exit(sim.entry.main(sys.argv[1:]))
 """
-"""Runs ``python -m sim.sweep ...`` with SIGINT's default handler, saying when it is imported."""
+"""Runs ``trustsim sweep ...`` (the console script's entry) with SIGINT's default handler.
+
+It says ``ready`` before the command line and its libraries load, so the
+shortest delays land in the imports."""
 
 
 @pytest.mark.slow
