@@ -18,7 +18,6 @@ import contextlib
 import io
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -320,20 +319,34 @@ SUBPROCESS_CASES = [
 ]
 
 
+PEAK_RSS_WRAPPER = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.run(sys.argv[2:]).returncode\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "open(sys.argv[1], 'w').write(str(peak))\n"
+    "sys.exit(code)\n"
+)
+"""Runs a command as its only child and writes that child's peak RSS (KiB) to a file.
+
+``RUSAGE_CHILDREN`` of the test process itself would report the largest child
+any earlier test in the same worker waited for (a sweep, a notebook kernel)."""
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("raw, argv, expect", SUBPROCESS_CASES)
 def test_the_console_script_refuses_cleanly_within_limits(tmp_path, raw, argv, expect):
     (tmp_path / "s.toml").write_bytes(raw)
     script = Path(sys.executable).with_name("trustsim")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak_file = tmp_path.parent / f"{tmp_path.name}.peak"
     try:
-        proc = subprocess.run([str(script), *argv], cwd=tmp_path, capture_output=True,
+        proc = subprocess.run([sys.executable, "-c", PEAK_RSS_WRAPPER, str(peak_file),
+                               str(script), *argv], cwd=tmp_path, capture_output=True,
                               text=True, timeout=60)
     except subprocess.TimeoutExpired:
         COUNTS["tried"] += 1
         COUNTS["hang"] += 1
         raise
-    rss_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    rss_mb = int(peak_file.read_text()) / 1024
     check_clean(proc.returncode, proc.stderr, names=(expect,), work=tmp_path,
                 inputs=frozenset({"s.toml"}))
     assert sum(expect in ln for ln in proc.stderr.splitlines()) == 1, proc.stderr  # one message
