@@ -8,6 +8,8 @@ BASELINE, cli``) instead of redefining them.
 from __future__ import annotations
 
 import argparse
+import subprocess
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -136,3 +138,20 @@ def check_invariants(res: sim.RunResult) -> None:
     churned = c["churn_week"].notna()
     assert (churned == ~c["customer"]).all()
     assert int(churned.sum()) == int(w["churned_cumulative"].iloc[-1])
+
+
+def wait_for_run_files(proc: subprocess.Popen, out: Path, count: int,
+                       timeout: float = 120.0) -> None:
+    """Wait until a sweep subprocess has saved ``count`` run files (or ended, or timed out).
+
+    Args:
+        proc: The running sweep.
+        out: Its output folder.
+        count: How many ``runs/run_*.json`` files to wait for.
+        timeout: Seconds to wait at most.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if len(list((out / "runs").glob("run_*.json"))) >= count:
+            return
+        time.sleep(0.05)

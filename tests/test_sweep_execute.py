@@ -24,7 +24,7 @@ from sim.sweep import SweepError, execute, load_spec, run_seed, run_sweep
 from sim.sweep.execute import dask_executor
 from sim.sweep.runners import RunTask
 from tests.conftest import SWEEP_LOG_ENV
-from tests.helpers import BASELINE, ROOT, cli
+from tests.helpers import BASELINE, ROOT, cli, wait_for_run_files
 
 HERE = Path(__file__).resolve().parent
 CODE = {"allow_model_code": True}
@@ -365,11 +365,7 @@ def test_ctrl_c_then_resume_gives_the_uninterrupted_table(tmp_path: Path) -> Non
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            if len(list((out / "runs").glob("run_*.json"))) >= 8:
-                break
-            time.sleep(0.05)
+        wait_for_run_files(proc, out, 8)
         assert proc.poll() is None, "the sweep ended before it was interrupted"
         proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
         _, err = proc.communicate(timeout=60)

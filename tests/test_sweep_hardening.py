@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from sim.sweep import SweepError, analyze_sweep, load_spec, run_sweep, store
-from tests.helpers import ROOT, cli
+from tests.helpers import ROOT, cli, wait_for_run_files
 
 HERE = Path(__file__).resolve().parent
 
@@ -212,11 +212,7 @@ def test_killing_the_sweep_leaves_no_worker_running(tmp_path: Path) -> None:
                             text=True, start_new_session=True)
     workers: set[int] = set()
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            if len(list((out / "runs").glob("run_*.json"))) >= 4:
-                break
-            time.sleep(0.05)
+        wait_for_run_files(proc, out, 4)
         assert proc.poll() is None, "the sweep ended before it was killed"
         workers = descendants(proc.pid)
         # the workers really exist: two pool processes (and the forkserver, the tracker)
