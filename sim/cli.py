@@ -26,7 +26,7 @@ from typing import Any
 
 from sim.argtypes import whole_number
 from sim.config import Scenario
-from sim.errors import InputWarning, Problem, ScenarioError
+from sim.errors import EXIT_INTERRUPTED, InputWarning, Problem, ScenarioError
 from sim.paths import locate
 from sim.scenario_io import load_scenario, normalise_overrides
 from sim.summary_text import format_summary, format_survey, percent
@@ -34,7 +34,6 @@ from sim.summary_text import format_summary, format_survey, percent
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 
 _FORMATTER = argparse.RawDescriptionHelpFormatter
 

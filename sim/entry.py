@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-EXIT_INTERRUPTED = 130
+from sim.errors import EXIT_INTERRUPTED
 
 
 def main(argv: list[str] | None = None) -> int:

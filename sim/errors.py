@@ -13,6 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+EXIT_INTERRUPTED = 130
+"""Exit code of every entry point interrupted by Ctrl-C (128 + SIGINT, as shells report it)."""
+
 
 class InputWarning(UserWarning):
     """Input that is valid but probably not what was meant (the message names file and key).

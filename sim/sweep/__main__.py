@@ -8,7 +8,7 @@ Layer: command line; in sim.sweep: __main__ (the top, over cli).
 
 import sys
 
-EXIT_INTERRUPTED = 130
+from sim.errors import EXIT_INTERRUPTED
 
 
 def _main() -> int:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.argtypes import whole_number
-from sim.errors import ScenarioError
+from sim.errors import EXIT_INTERRUPTED, ScenarioError
 from sim.scenario_io import normalise_overrides
 from sim.sweep.analyze import analyze_sweep
 from sim.sweep.errors import SweepError, SweepInterrupted, SweepUsageError
@@ -28,7 +28,6 @@ from sim.sweep.spec import MAX_RUNS, load_spec
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 
 _SWEEP_EPILOG = """\
 examples:
