@@ -21,7 +21,8 @@ each parameter over the trials whose objective is close to the best (a
 profile-style range, labelled as such and never as a posterior interval).
 
 Weighted quantiles interpolate the weighted empirical CDF at the midpoints of
-each draw's weight (with equal weights this is numpy's ``"hazen"`` method).
+each draw's weight, draws of weight 0 left out (with equal weights this is
+numpy's ``"hazen"`` method).
 """
 
 from __future__ import annotations
@@ -70,8 +71,9 @@ def weighted_quantile(x: Sequence[float] | np.ndarray, w: Sequence[float] | np.n
         raise ValueError("weighted_quantile: values and weights must be non-empty and alike")
     if np.any(w < 0) or not w.sum() > 0:
         raise ValueError("weighted_quantile: weights must be non-negative with a positive sum")
-    order = np.argsort(x, kind="stable")
-    xs, ws = x[order], w[order]
+    keep = w > 0  # a draw of weight 0 is no draw (it would stretch the CDF's ends)
+    order = np.argsort(x[keep], kind="stable")
+    xs, ws = x[keep][order], w[keep][order]
     cdf = (np.cumsum(ws) - ws / 2.0) / ws.sum()
     return np.interp(np.asarray(q, dtype=float), cdf, xs)
 
