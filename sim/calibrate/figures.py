@@ -188,7 +188,7 @@ def fig_correlations(priors: Sequence[Prior], draws: pd.DataFrame,
     corr = correlations(priors, draws)
     keys = list(corr.index)
     n = len(keys)
-    fig = Figure(figsize=(2.2 + 1.1 * n, 1.6 + 1.0 * n), layout="constrained")
+    fig = Figure(figsize=(max(6.0, 2.8 + 1.1 * n), 1.8 + 1.0 * n), layout="constrained")
     ax = fig.add_subplot()
     im = ax.imshow(corr.to_numpy(), cmap="RdBu_r", vmin=-1, vmax=1)
     for i in range(n):
@@ -202,8 +202,9 @@ def fig_correlations(priors: Sequence[Prior], draws: pd.DataFrame,
     ax.set_xticks(range(n), keys, rotation=35, ha="right", fontsize=8)
     ax.set_yticks(range(n), keys, fontsize=8)
     fig.colorbar(im, ax=ax, label="correlation between draws (-1 to 1)")
-    ax.set_title(f"Which parameters trade off against each other\n(outlined: size above "
-                 f"{threshold}; the data pin down their combination, not each)", fontsize=10)
+    fig.suptitle("Which parameters trade off against each other", fontsize=11)
+    ax.set_title(f"outlined: correlation above {threshold} in size (the data pin down\n"
+                 "the pair's combination, not each one)", fontsize=8.5)
     return fig
 
 
