@@ -328,3 +328,12 @@ def test_collapsed_population_still_gives_a_kernel() -> None:
     chol = kernel_chol(np.full((5, 2), 0.3), np.full(5, 0.2))
     assert np.all(np.isfinite(chol))
     assert np.all(np.diag(chol) > 0)
+
+
+@pytest.mark.slow
+def test_a_dask_client_executor_gives_the_in_process_draws() -> None:
+    distributed = pytest.importorskip("distributed")
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2,
+                            dashboard_address=None) as client:
+        pooled = run(executor=client.get_executor(pure=False))
+    pd.testing.assert_frame_equal(run().draws, pooled.draws)
