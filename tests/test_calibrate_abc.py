@@ -337,3 +337,47 @@ def test_a_dask_client_executor_gives_the_in_process_draws() -> None:
                             dashboard_address=None) as client:
         pooled = run(executor=client.get_executor(pure=False))
     pd.testing.assert_frame_equal(run().draws, pooled.draws)
+
+
+def sum_only(params: dict[str, float], seed: int) -> np.ndarray:
+    """Sees only a + b: the data pin down the sum, not each."""
+    rng = np.random.default_rng(seed)
+    return np.array([params["a.one"] + params["a.two"] + rng.normal(0.0, 0.05)])
+
+
+def test_a_pair_seen_only_as_its_sum_is_flagged_as_correlated() -> None:
+    from sim.calibrate.identify import correlations, strong_pairs, summary_text
+
+    priors = [Prior("a.one", 0.0, 1.0), Prior("a.two", 0.0, 1.0)]
+    res = abc_smc(priors, sum_only, [1.0], population_size=150, max_generations=5, seed=2)
+    pairs = strong_pairs(correlations(priors, res.draws))
+    assert list(pairs[["key_a", "key_b"]].iloc[0]) == ["a.one", "a.two"]
+    assert pairs["r"].iloc[0] < -0.8
+    total = res.draws["a.one"] + res.draws["a.two"]
+    assert abs(float(res.weights @ total) - 1.0) < 0.05
+    text = summary_text(identifiability(priors, res.draws), pairs)
+    assert "a.one and a.two" in text
+
+
+def two_units(params: dict[str, float], seed: int) -> np.ndarray:
+    """Two statistics a thousand times apart in size, one per parameter."""
+    rng = np.random.default_rng(seed)
+    return np.array([params["a.one"] + rng.normal(0.0, 0.05),
+                     1000.0 * (params["a.two"] + rng.normal(0.0, 0.05))])
+
+
+def test_adaptive_scaling_lets_a_small_statistic_count() -> None:
+    # Unscaled, the second statistic (in thousands) would decide every acceptance and
+    # the first parameter would stay near its prior.
+    priors = [Prior("a.one", 0.0, 1.0), Prior("a.two", 0.0, 1.0)]
+    res = abc_smc(priors, two_units, [0.3, 700.0], population_size=150, max_generations=5,
+                  seed=2)
+    table = identifiability(priors, res.draws).set_index("key")
+    assert table["identified"].all()
+    assert table.loc["a.one", "post_median"] == pytest.approx(0.3, abs=0.07)
+    assert table.loc["a.two", "post_median"] == pytest.approx(0.7, abs=0.07)
+
+
+def test_no_time_for_one_generation_is_an_error() -> None:
+    with pytest.raises(AbcError, match=r"no complete generation: time budget \(0 s\)"):
+        run(max_seconds=0)
