@@ -276,6 +276,8 @@ def test_broken_simulators_give_clear_errors() -> None:
     (dict(max_generations=0), "max_generations must be at least 1"),
     (dict(epsilon_quantile=1.0), "epsilon_quantile must be between 0 and 1"),
     (dict(min_acceptance_rate=-0.1), "min_acceptance_rate must be in"),
+    (dict(seed=-1), "seed must be a whole number of 0 or more"),
+    (dict(seed=1.5), "seed must be a whole number"),
 ])
 def test_bad_arguments_are_refused(kw: dict[str, object], message: str) -> None:
     with pytest.raises(AbcError, match=message):

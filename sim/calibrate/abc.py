@@ -427,6 +427,8 @@ def abc_smc(
     obs = np.asarray(observed, dtype=float)
     _check(priors, obs, population_size, max_generations, epsilon_quantile,
            min_acceptance_rate, max_simulations)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise AbcError(f"seed must be a whole number of 0 or more, got {seed!r}")
     opts = dict(population_size=population_size, max_generations=max_generations,
                 min_epsilon=min_epsilon, epsilon_quantile=epsilon_quantile,
                 min_acceptance_rate=min_acceptance_rate, max_simulations=max_simulations,
