@@ -254,6 +254,28 @@ def test_failed_simulations_are_rejected_and_counted() -> None:
     assert res.trace["failed"].iloc[0] > 0
     assert res.trace["simulations"].iloc[0] == 60 + res.trace["failed"].iloc[0]
     assert (res.draws["trust.gain_rate"] >= -2.5).all()
+    assert res.first_error == "RuntimeError: model blew up"
+
+
+class FailsLater:
+    """Fails every call after the first ``n`` (a batch late in the run fails whole)."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.calls = n, 0
+
+    def __call__(self, params: dict[str, float], seed: int) -> np.ndarray:
+        self.calls += 1
+        if self.calls > self.n:
+            raise RuntimeError("cluster node lost")
+        return simulate(params, seed)
+
+
+def test_a_failed_batch_after_good_ones_stops_at_the_budget_not_with_an_error() -> None:
+    res = abc_smc(PRIORS, FailsLater(100), OBSERVED, population_size=60, max_generations=5,
+                  seed=1, min_acceptance_rate=0.1)
+    assert len(res.trace) >= 1
+    assert "acceptance rate" in res.stop_reason
+    assert res.first_error == "RuntimeError: cluster node lost"
 
 
 def always_fails(params: dict[str, float], seed: int) -> np.ndarray:
@@ -265,7 +287,7 @@ def wrong_length(params: dict[str, float], seed: int) -> np.ndarray:
 
 
 def test_broken_simulators_give_clear_errors() -> None:
-    with pytest.raises(AbcError, match=r"every simulation of a batch failed.*no model here"):
+    with pytest.raises(AbcError, match=r"every simulation so far failed.*no model here"):
         abc_smc(PRIORS, always_fails, OBSERVED, population_size=10)
     with pytest.raises(AbcError, match="returned 3 statistics, the observed data has 1"):
         abc_smc(PRIORS, wrong_length, OBSERVED, population_size=10)

@@ -118,6 +118,7 @@ class _Run:
         self.prev: Generation | None = None
         self.cur: Generation | None = None
         self.stop_reason = ""
+        self.first_error = ""
         self.started = time.monotonic()
 
     # -- parameters and distances ---------------------------------------------
@@ -219,8 +220,9 @@ class _Run:
                results: list[tuple[int, np.ndarray | None, str | None]]) -> None:
         """Add a batch's results to generation ``g``, keeping proposal order."""
         errors = [err for _, _, err in results if err]
-        if results and len(errors) == len(results):
-            raise AbcError(f"every simulation of a batch failed; the first: {errors[0]}")
+        self.first_error = self.first_error or (errors[0] if errors else "")
+        if errors and len(errors) == len(results) and self.prev is None and not g.every_stat:
+            raise AbcError(f"every simulation so far failed; the first: {errors[0]}")
         for _, st, _ in results:
             if st is not None and st.shape != self.observed.shape:
                 raise AbcError(f"the simulator returned {st.size} statistics, the observed data "
@@ -329,7 +331,7 @@ class _Run:
         draws = pd.DataFrame({p.key: p.from_unit(g.u[:, i]) for i, p in enumerate(self.priors)})
         draws["weight"] = g.weights
         return AbcResult(draws, pd.DataFrame(self.trace), g.epsilon, self.stop_reason,
-                         self.total_sims, g.stats, g.distances)
+                         self.total_sims, g.stats, g.distances, self.first_error)
 
     # -- checkpoint ---------------------------------------------------------------------
     # -- checkpoint ---------------------------------------------------------------------
@@ -419,8 +421,8 @@ def abc_smc(
 
     Raises:
         AbcError: For bad arguments, a simulator whose output does not fit, a
-            batch in which every simulation failed, or a checkpoint that does
-            not match these settings.
+            first batch in which every simulation failed, or a checkpoint that
+            does not match these settings.
         KeyboardInterrupt: On Ctrl-C, after pending simulations are cancelled
             (the checkpoint holds the last finished batch).
     """

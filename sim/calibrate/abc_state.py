@@ -63,6 +63,7 @@ class AbcResult:
         simulations: Simulations run in total.
         stats: Summary statistics of the accepted particles (one row each).
         distances: Their distances to the observed statistics.
+        first_error: The first failed simulation's error in this session ('' if none).
     """
 
     draws: pd.DataFrame
@@ -72,6 +73,7 @@ class AbcResult:
     simulations: int
     stats: np.ndarray
     distances: np.ndarray
+    first_error: str = ""
 
     @property
     def weights(self) -> np.ndarray:
