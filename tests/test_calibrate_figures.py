@@ -69,6 +69,9 @@ def test_abc_trace_shows_tolerance_and_acceptance() -> None:
     assert list(eps.lines[0].get_xdata()) == [1, 2]  # generation 0 has no finite tolerance
     assert _legend_texts(eps) == ["tolerance (epsilon)"]
     assert "600 simulations" in fig.get_suptitle()
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in eps.get_yticklabels(minor=True) + eps.get_yticklabels()]
+    assert not any("10^" in t or "times" in t for t in ticks)
 
 
 def test_optuna_trace_has_trials_and_running_best() -> None:

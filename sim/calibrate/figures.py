@@ -34,7 +34,7 @@ from sim.calibrate.identify import (
     identifiability,
 )
 from sim.calibrate.priors import Prior
-from sim.plotting import compact_number, save_figure
+from sim.plotting import compact_number, fig_caption, save_figure
 
 POST_COLOUR, PRIOR_COLOUR, TRUE_COLOUR, OBS_COLOUR = "#2471a3", "#9e9e9e", "#c0392b", "#111111"
 PRIOR_DRAWS = 20_000
@@ -63,12 +63,14 @@ def fig_abc_trace(trace: pd.DataFrame) -> Figure:
         The figure (two panels).
     """
     fig = Figure(figsize=(9.0, 3.8), layout="constrained")
-    ax_eps, ax_acc = fig.subplots(1, 2)
+    ax_eps, ax_acc = fig.subplots(1, 2, sharex=True)
     fin = trace[np.isfinite(trace["epsilon"].to_numpy(dtype=float))]
     ax_eps.plot(fin["generation"], fin["epsilon"], "o-", color=POST_COLOUR,
                 label="tolerance (epsilon)")
     if len(fin) and (fin["epsilon"] > 0).all():
         ax_eps.set_yscale("log")
+    for axis in (ax_eps.yaxis.set_major_formatter, ax_eps.yaxis.set_minor_formatter):
+        axis(ticker.FuncFormatter(compact_number))  # 0.5, 2 (not 5 x 10^-1)
     ax_eps.set_xlabel("generation")
     ax_eps.set_ylabel("tolerance (distance, scaled statistics)")
     ax_eps.set_title("How close simulations had to come to the data")
@@ -82,6 +84,9 @@ def fig_abc_trace(trace: pd.DataFrame) -> Figure:
         ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
+    fig_caption(fig, "Generation 0 is a sample of the prior: every simulation is accepted and "
+                "there is no tolerance yet. Statistics are scaled by their spread in the "
+                "previous generation.")
     fig.suptitle(f"ABC-SMC: {len(trace)} generations, "
                  f"{int(trace['simulations'].sum()):,} simulations")
     return fig
