@@ -405,3 +405,14 @@ def test_adaptive_scaling_lets_a_small_statistic_count() -> None:
 def test_no_time_for_one_generation_is_an_error() -> None:
     with pytest.raises(AbcError, match=r"no complete generation: time budget \(0 s\)"):
         run(max_seconds=0)
+
+
+def test_an_ignored_parameter_keeps_a_normal_prior_shape() -> None:
+    # Proposals move in the priors' CDF space, where every prior is uniform; an ignored
+    # parameter with a (truncated) normal prior must come back with that normal's shape.
+    priors = [PRIORS[0], Prior("wom.weight", 0.0, 10.0, mean=3.0, sd=1.0)]
+    res = abc_smc(priors, simulate, OBSERVED, population_size=300, max_generations=4, seed=5)
+    x, w = res.draws["wom.weight"].to_numpy(), res.weights
+    mean = float(w @ x)
+    assert mean == pytest.approx(3.0, abs=0.2)
+    assert float(np.sqrt(w @ (x - mean) ** 2)) == pytest.approx(1.0, abs=0.15)
