@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import sim
 from sim.attribution_text import OFF, OUTCOME_LABELS, TOTAL, format_value, shown_values
 from sim.markets import SEGMENTS
+from sim.switches import MECHANISMS
 
 SCENARIOS = (
     ("baseline", "baseline", {}),
@@ -34,24 +35,31 @@ SCENARIOS = (
 """(column title, built-in scenario, overrides) of each column."""
 
 
-def markdown(atts: dict[str, sim.Attribution], outcome: str) -> list[str]:
+def markdown(atts: dict[str, sim.Attribution], outcome: str, if_off: bool = False) -> list[str]:
     """One markdown table: a row per mechanism, a column per scenario.
 
     Args:
         atts: Attribution by column title.
         outcome: The outcome shown (``churn``, ``trust_loss``, ...).
+        if_off: Show each mechanism's switch-off effect instead of its share
+            (no background or total rows then).
 
     Returns:
         The table's lines.
     """
     first = next(iter(atts.values())).table
-    cols = {title: dict(zip(att.table["mechanism"], shown_values(att.table, outcome),
+    col = f"{outcome}_if_off" if if_off else outcome
+    cols = {title: dict(zip(att.table["mechanism"],
+                            att.table[col] if if_off else shown_values(att.table, outcome),
                             strict=True)) for title, att in atts.items()}
     status = {title: dict(zip(att.table["mechanism"], att.table["status"], strict=True))
               for title, att in atts.items()}
-    lines = [f"| {OUTCOME_LABELS[outcome]} | " + " | ".join(atts) + " |",
-             "| --- |" + " ---: |" * len(atts)]
+    head = f"{OUTCOME_LABELS[outcome]}, if switched off alone" if if_off else \
+        f"share of {OUTCOME_LABELS[outcome]}"
+    lines = [f"| {head} | " + " | ".join(atts) + " |", "| --- |" + " ---: |" * len(atts)]
     for name, label in zip(first["mechanism"], first["label"], strict=True):
+        if if_off and name not in MECHANISMS:
+            continue
         cells = []
         for title in atts:
             if status[title][name] == OFF:
@@ -97,10 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     outcomes = ["churn", "trust_loss"]
     if args.segments:
         outcomes += [f"trust_loss_{s}" for s in SEGMENTS]
-    for i, outcome in enumerate(outcomes):
-        if i:
-            print()
-        print("\n".join(markdown(atts, outcome)))
+    tables = [markdown(atts, o) for o in outcomes]
+    tables += [markdown(atts, o, if_off=True) for o in ("churn", "trust_loss")]
+    print("\n\n".join("\n".join(t) for t in tables))
     return 0
 
 
