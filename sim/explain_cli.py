@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ examples:
   trustsim explain baseline --set strategy.escalation.level=personal --segments
   trustsim explain data_breach --replicates 5 --jobs 2 --out results/why-breach
 
-mechanisms: {mechanisms}.
+{mechanisms}.
 Each is switched off in turn and in every combination (2**k runs per replicate, k the
 mechanisms active in the scenario), all on the same consumers, network and random
 draws; the shares are Shapley values and add up, with the background (everything
@@ -51,7 +52,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     Returns:
         The subcommand's parser (its ``func`` is :func:`cmd_explain`).
     """
-    names = ", ".join(f"{n} ({m.label})" for n, m in MECHANISMS.items())
+    names = textwrap.fill(", ".join(f"{n} ({m.label})" for n, m in MECHANISMS.items()), 88,
+                          initial_indent="mechanisms: ")
     p = subparsers.add_parser(
         "explain", help="split a scenario's churn and trust loss between its mechanisms",
         description="Why customers left and trust fell: each mechanism's share of churn and "

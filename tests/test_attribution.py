@@ -183,6 +183,15 @@ def test_reproducible(breach: sim.Attribution) -> None:
     assert sim.explain is sim.attribution
 
 
+def test_an_executor_gives_the_same_split() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    kw = {"overrides": TINY, "mechanisms": ["crossings", "wom"]}
+    with ThreadPoolExecutor(2) as pool:
+        parallel = sim.attribution(BASELINE, executor=pool, **kw)
+    pd.testing.assert_frame_equal(parallel.table, sim.attribution(BASELINE, **kw).table)
+
+
 def test_replicates_give_intervals_around_the_mean() -> None:
     att = sim.attribution(BASELINE, overrides=TINY, mechanisms=["crossings", "wom"],
                           replicates=2)
