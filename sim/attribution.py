@@ -79,7 +79,7 @@ class Attribution:
         scenario: The scenario as given (every mechanism on).
         mechanisms: Names of the mechanisms split between (the Shapley players).
         inactive: Names of mechanisms off in this scenario (share exactly zero).
-        table: One row per mechanism of :data:`MECHANISMS` (in that order), then
+        table: One row per chosen mechanism of :data:`MECHANISMS` (in that order), then
             ``background`` and ``total``. Columns ``mechanism``, ``label``,
             ``status`` (``on``, ``off in scenario``, ``background``, ``total``)
             and per outcome ``<outcome>`` (the share; for background and total
@@ -91,6 +91,7 @@ class Attribution:
             (on or off in that run) and the outcomes.
         replicates: Replicates run.
         confidence: Level of the intervals.
+        notes: Caveats for the reader (printed under the table).
     """
 
     scenario: Scenario
@@ -119,7 +120,8 @@ class Attribution:
         """
         return format_attribution(self.table, self.scenario, mechanisms=len(self.mechanisms),
                                   replicates=self.replicates, confidence=self.confidence,
-                                  outcomes=outcomes, if_off=if_off, header=header)
+                                  outcomes=outcomes, if_off=if_off, header=header,
+                                  notes=self.notes)
 
 
 # --------------------------------------------------------------------------- runs
@@ -273,7 +275,12 @@ def attribution(
             for (r, mask, _), res in zip(jobs, results, strict=True)]
     runs = pd.DataFrame(rows)
     table = _table(runs, players, inactive, replicates, confidence)
-    return Attribution(base, players, inactive, table, runs, replicates, confidence)
+    notes = []
+    if base.strategy.escalation.mode == "adaptive" and {"crossings", "wom"} & set(players):
+        notes.append("The brand's adaptive escalation reads complaints: switching off ads "
+                     "crossing the line or word of mouth silences them, so the brand's "
+                     "levels change too (part of those mechanisms' effect).")
+    return Attribution(base, players, inactive, table, runs, replicates, confidence, notes)
 
 
 explain = attribution

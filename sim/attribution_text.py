@@ -134,7 +134,7 @@ def _interval(outcome: str, low: float, high: float) -> str:
 def format_attribution(
     table: pd.DataFrame, scenario: Scenario, *, mechanisms: int, replicates: int = 1,
     confidence: float = 0.95, outcomes: Sequence[str] = ("churn", "trust_loss"),
-    if_off: bool = True, header: bool = True,
+    if_off: bool = True, header: bool = True, notes: Sequence[str] = (),
 ) -> str:
     """The attribution table in plain words.
 
@@ -148,6 +148,7 @@ def format_attribution(
         if_off: Also show each mechanism's switch-off effect.
         header: Start with the scenario and method and end with how to read it
             (False: only the table, under a caption for segment outcomes).
+        notes: Caveats printed at the end (with the header).
 
     Returns:
         The text.
@@ -189,7 +190,7 @@ def format_attribution(
         return "\n".join(lines)
     inactive = [lab for lab, s in zip(t["label"], status, strict=True) if s == OFF]
     return "\n".join([*_header(scenario, mechanisms, replicates), "", *lines, "",
-                      *_reading(if_off, inactive)])
+                      *_reading(if_off, inactive), *notes])
 
 
 def _header(sc: Scenario, k: int, replicates: int) -> list[str]:

@@ -207,6 +207,13 @@ def test_replicates_give_intervals_around_the_mean() -> None:
             .equals(one.runs.drop(columns="replicate")))
 
 
+def test_adaptive_escalation_is_flagged() -> None:
+    att = sim.attribution(SCENARIOS / "adaptive_backoff.toml", overrides=TINY,
+                          mechanisms=["wom"])
+    assert "adaptive escalation reads complaints" in att.format_table()
+    assert not sim.attribution(BASELINE, overrides=TINY, mechanisms=["wom"]).notes
+
+
 def test_bad_input_is_named() -> None:
     hint = r"mechanisms: unknown mechanism; did you mean 'wom'\? \(got 'wmo'\)"
     with pytest.raises(sim.ScenarioError, match=hint):
