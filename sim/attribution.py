@@ -141,9 +141,9 @@ def measure(scenario: Scenario, network: Any = None) -> dict[str, float]:
     model.setup()
     p = model.population
     start = p.trust.copy()
+    initial = int(np.count_nonzero(p.customer))
     while model.running:
         model.step()
-    initial = int(model._initial_customers)
     customers = int(np.count_nonzero(p.customer))
     out = {
         "churn": 1.0 - customers / max(initial, 1),  # as the churn_rate KPI
@@ -203,6 +203,8 @@ def shapley(values: Mapping[int, float], k: int) -> list[float]:
 
 def _choose(scenario: Scenario, names: Sequence[str] | None) -> tuple[list[str], list[str]]:
     """Split the chosen mechanisms into those to run and those off in the scenario."""
+    if isinstance(names, str):
+        names = names.split(",")
     chosen = list(MECHANISMS) if names is None else list(dict.fromkeys(names))
     for name in chosen:
         if name not in MECHANISMS:
@@ -241,7 +243,8 @@ def attribution(
     Args:
         scenario: A Scenario, a scenario file or a built-in scenario's name.
         overrides: Dotted-key overrides applied first (``{"population.size": 2000}``).
-        mechanisms: Names from :data:`MECHANISMS` to split between (default: all).
+        mechanisms: Names from :data:`MECHANISMS` to split between (default: all;
+            a string is split at commas).
             Mechanisms left out stay on in every run and count in the background.
         replicates: Independent replicates; two or more give intervals.
         confidence: Level of the intervals, in (0, 1).

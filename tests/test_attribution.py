@@ -202,7 +202,7 @@ def test_replicates_give_intervals_around_the_mean() -> None:
     shares, background, total = parts(att, "churn")
     assert math.fsum([*shares, background]) == pytest.approx(total, abs=1e-12)
     assert "contagion" not in t.index  # not chosen: stays on, in the background
-    one = sim.attribution(BASELINE, overrides=TINY, mechanisms=["crossings", "wom"])
+    one = sim.attribution(BASELINE, overrides=TINY, mechanisms="crossings,wom")
     assert (att.runs[att.runs["replicate"] == 0].drop(columns="replicate").reset_index(drop=True)
             .equals(one.runs.drop(columns="replicate")))
 
