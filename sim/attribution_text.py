@@ -35,8 +35,8 @@ _PLURAL = {"fundamentalist": "fundamentalists", "pragmatist": "pragmatists",
            "unconcerned": "the unconcerned"}
 
 OUTCOME_LABELS = {
-    "churn": "churn",
-    "trust_loss": "mean trust loss",
+    "churn": kpis.get("churn_rate").short,  # "churn"
+    "trust_loss": f"{kpis.get('mean_trust').label.lower()} loss",  # "mean trust loss"
     **{f"trust_loss_{s}": f"median trust loss of {_PLURAL.get(s, s)}" for s in SEGMENTS},
 }
 """Each outcome in words."""
