@@ -7,6 +7,7 @@ Subcommands::
     trustsim validate FILE...
     trustsim markets [NAME...]
     trustsim report DIR
+    trustsim explain SCENARIO [--set key=value ...] [--size N] [--seed S]   (sim.explain_cli)
     trustsim sweep ... / trustsim analyze ...   (from sim.sweep.cli, when installed)
 
 Exit codes a shell script can trust: 0 success; 1 a user error (invalid
@@ -432,6 +433,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from sim.dashboard.cli import add_parser as add_dashboard
     add_dashboard(sub)
+    from sim.explain_cli import add_parser as add_explain
+    add_explain(sub)
     try:
         from sim.sweep.cli import add_parsers
     except ImportError:
