@@ -250,8 +250,9 @@ class Comparison:
             ahead, tied = int((sign * per > 0).sum()), int((per == 0).sum())
             ties = f" and the same in {tied}" if tied else ""
             lines.append(
-                f"  {name}: B does better than A in {ahead} of {n} draws{ties} (chance B does "
-                f"better: {100 * r['p_b_better']:.0f}%{', ties half' if tied else ''}); "
+                f"  {name}: B does better than A in {ahead} of {n} draws{ties} (estimated "
+                f"chance B does better: {100 * r['p_b_better']:.0f}%"
+                f"{', ties half' if tied else ''}); "
                 f"B - A is between {kpis.format_diff(m, r['draws_low'])} and "
                 f"{kpis.format_diff(m, r['draws_high'])} in the middle {pct}% of draws")
         return lines
