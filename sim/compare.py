@@ -361,7 +361,8 @@ def compare(
     if labels is None:
         labels = (sa.name, sb.name) if sa.name != sb.name else (f"A: {sa.name}", f"B: {sb.name}")
     post = as_posterior(posterior) if posterior is not None else None
-    draws = paired_draws(post, sa, sb, replicates) if post is not None else None
+    sides = [*both, *normalise_overrides(overrides_a), *normalise_overrides(overrides_b)]
+    draws = paired_draws(post, sa, sb, replicates, sides) if post is not None else None
     tasks = [
         replicate_scenario(sc, r, draws) for r in range(replicates) for sc in (sa, sb)
     ]

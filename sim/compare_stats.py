@@ -13,6 +13,7 @@ Layer: results (under :mod:`sim.compare`).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -54,7 +55,8 @@ def paired_interval(diffs: np.ndarray, confidence: float = 0.95) -> tuple[float,
 
 
 
-def paired_draws(post: Posterior, a: Scenario, b: Scenario, replicates: int) -> pd.DataFrame:
+def paired_draws(post: Posterior, a: Scenario, b: Scenario, replicates: int,
+                 overridden: Iterable[str] = ()) -> pd.DataFrame:
     """One draw per replicate (row index and values), checked against both sides.
 
     Args:
@@ -62,15 +64,21 @@ def paired_draws(post: Posterior, a: Scenario, b: Scenario, replicates: int) -> 
         a: Side A (its ``run.seed`` seeds the draws).
         b: Side B.
         replicates: Number of replicates.
+        overridden: Keys the caller set by overrides (none may be drawn too).
 
     Returns:
         One row per replicate: ``replicate``, ``draw`` (the posterior's row) and
         one column per posterior key.
 
     Raises:
-        ScenarioError: If the posterior sets a key on which A and B differ, or a
-            value that either side does not allow.
+        ScenarioError: If the posterior sets a key on which A and B differ or that
+            an override sets, or a value that either side does not allow.
     """
+    both = [k for k in post.keys if k in set(overridden)]
+    if both:
+        raise ScenarioError([Problem(
+            k, f"{k} is set by an override (--set, --set-a or --set-b) and drawn from the "
+            "posterior: a key is one or the other", None, post.path) for k in both])
     fa, fb = flat(a), flat(b)
     split = [k for k in post.keys if fa.get(k) != fb.get(k)]
     if split:

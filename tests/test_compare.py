@@ -370,10 +370,16 @@ def test_both_sides_run_each_replicate_with_the_same_draw(posterior_file):
     assert "revenue: B does better than A in" in cmp.format_table()
 
 
-def test_posterior_that_would_erase_the_strategy_is_refused(tmp_path):
+def test_posterior_that_would_erase_the_strategy_or_an_override_is_refused(tmp_path):
     p = tmp_path / "post.csv"
     p.write_text("strategy.transparency,weight\n0.5,1\n")
+    p.with_name("gain.csv").write_text("trust.gain_rate,weight\n0.02,1\n")
     with pytest.raises(sim.ScenarioError, match=r"the posterior sets strategy\.transparency, on "
                                                 r"which A and B differ"):
         sim.compare(SCENARIOS / "baseline.toml", SCENARIOS / "transparent_brand.toml",
                     replicates=1, overrides=QUICK, posterior=p)
+    with pytest.raises(sim.ScenarioError, match=r"trust\.gain_rate is set by an override .* and "
+                                                r"drawn from the posterior"):
+        sim.compare(SCENARIOS / "baseline.toml", SCENARIOS / "baseline.toml", replicates=1,
+                    overrides=QUICK, overrides_b={"trust.gain_rate": 0.03},
+                    posterior=p.with_name("gain.csv"))

@@ -64,6 +64,8 @@ def test_spec_reads_the_posterior_relative_to_the_sweep_file(tmp_path):
      r"column 'strategy\.transparency' is also swept by factor 'transparency'"),
     ('posterior = "bad.csv"', "trust.gain_rate,weight\n2.0,1\n",
      r"column 'trust\.gain_rate', row 1: not allowed in the base scenario"),
+    ('posterior = "bad.csv"', "population.size,weight\n300,1\n",
+     r"column 'population\.size' is also set in \[overrides\]"),
     ("posterior = 3", None, r"posterior: .*string"),
 ])
 def test_bad_posteriors_are_named_in_the_spec_error(tmp_path, posterior, csv, match):

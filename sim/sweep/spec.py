@@ -173,7 +173,7 @@ def spec_from_dict(
         found += _factor_problems([(i, _factor(t)) for i, t in tables], base, file)
     post = None
     if isinstance(data.get("posterior"), str):
-        post = _posterior(data["posterior"], base, ctx["model"], sweep, base_dir, file, found)
+        post = _posterior(data, base, ctx["model"], sweep, base_dir, file, found)
     if found:
         raise ScenarioError(found)
     assert sweep is not None
@@ -285,10 +285,11 @@ def _base(
 
 
 def _posterior(
-    ref: str, base: Scenario | None, model: str, sweep: SweepFile | None,
+    data: Mapping[str, Any], base: Scenario | None, model: str, sweep: SweepFile | None,
     base_dir: str | Path | None, file: str | None, found: list[Problem],
 ) -> Posterior | None:
-    """Read the sweep's posterior and check it against the base and the factors."""
+    """Read the sweep's posterior; check it against the base, its overrides and the factors."""
+    ref = data["posterior"]
     if model != TRUSTSIM:
         found.append(Problem("posterior", "a sweep of a function model has no posterior "
                              "(it has no scenario parameters to draw)", ref, file))
@@ -302,6 +303,12 @@ def _posterior(
         found += [p if p.key else Problem("posterior", f"{p.message}: {p.file}", ref, file)
                   for p in err.problems]  # a column's problem names the posterior file
         return None
+    overrides = data.get("overrides")
+    for key in overrides if isinstance(overrides, Mapping) else ():
+        if key in post.keys:
+            found.append(Problem("posterior", f"column {key!r} is also set in [overrides]: a "
+                                 "key is either fixed or drawn from the posterior, not both",
+                                 None, file))
     for f in sweep.factors if sweep is not None else ():
         if f.key in post.keys:
             found.append(Problem("posterior", f"column {f.key!r} is also swept by factor "
