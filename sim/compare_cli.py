@@ -77,11 +77,13 @@ def add_parser(subparsers: Any) -> None:
                    help="confidence level of the intervals (default 0.95)")
     p.add_argument("-j", "--jobs", type=_positive_int, default=1, metavar="N",
                    help="runs in parallel processes (default 1)")
-    for flag, who in (("--set", "both sides"), ("--set-a", "side A only"),
-                      ("--set-b", "side B only")):
+    for flag, who, example in (
+            ("--set", "both sides", "population.size=2000"),
+            ("--set-a", "side A only (after --set)", "strategy.transparency=0.8"),
+            ("--set-b", "side B only (after --set)", "incidents.events.0.responsible=true")):
         p.add_argument(flag, action="append", default=[], metavar="KEY=VALUE",
                        help=f"override a scenario value of {who} by its dotted key "
-                            "(repeatable), e.g. population.size=2000")
+                            f"(repeatable), e.g. {example}")
     p.add_argument("--seed", type=whole_number(0), metavar="N",
                    help="root random seed (sets run.seed)")
     p.add_argument("--posterior", metavar="FILE",
