@@ -21,7 +21,6 @@ Layer: scenario reading (over the scenario schema and its key reference); no dra
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,18 +183,18 @@ def _read_table(p: Path) -> Any:
 
 def _numbers(file: str, table: Any, column: str) -> np.ndarray:
     """A column as finite floats, or an error naming the first bad cell's row."""
-    out = np.empty(len(table), dtype=np.float64)
-    for i, cell in enumerate(table[column].tolist()):
-        try:
-            if isinstance(cell, bool):
-                raise ValueError
-            out[i] = float(cell)
-        except (TypeError, ValueError):
-            out[i] = math.nan
-        if not math.isfinite(out[i]):
-            raise _fail(file, column, f"column {column!r}, row {i + 1}: must be a finite "
-                        "number", cell)
-    return out
+    import pandas as pd
+
+    cells = table[column]
+    values = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(values)
+    if cells.dtype == bool:
+        bad[:] = True
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise _fail(file, column, f"column {column!r}, row {i + 1}: must be a finite number",
+                    cells.iloc[i])
+    return values
 
 
 def load_posterior(path: str | Path) -> Posterior:

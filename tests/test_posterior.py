@@ -112,3 +112,13 @@ def test_numeric_keys_are_numbers_and_not_the_run():
     assert keys["incidents.events[].week"] is True
     assert not any(k.startswith("run.") for k in keys)
     assert "strategy.escalation.level" not in keys  # a level name or number: not drawn
+
+
+def test_parquet_cells_must_be_numbers_too(tmp_path: Path):
+    path = tmp_path / "p.parquet"
+    pd.DataFrame({"trust.gain_rate": [0.1, 0.2], "weight": [True, False]}).to_parquet(path)
+    with pytest.raises(sim.ScenarioError, match=r"'weight', row 1: must be a finite number"):
+        load_posterior(path)
+    pd.DataFrame({"trust.gain_rate": [0.1, float("nan")], "weight": [1, 1]}).to_parquet(path)
+    with pytest.raises(sim.ScenarioError, match=r"'trust\.gain_rate', row 2: must be a finite"):
+        load_posterior(path)
