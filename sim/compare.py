@@ -411,8 +411,9 @@ def compare(
     weekly = weekly_differences(runs, confidence)
     table.attrs.update({"a": labels[0], "b": labels[1], "confidence": confidence})
     cmp = Comparison(sa, sb, labels, replicates, confidence, table, per_rep, weekly, runs, notes,
-                     differences=differences(sa, sb), posterior=post, draws=draws)
-    alone = all(k.startswith("incidents.") for k, _, _ in cmp.differences)
+                     differences=[d for d in differences(sa, sb) if d[0] != "run.replicate"],
+                     posterior=post, draws=draws)  # each replicate sets run.replicate
+    alone = bool(cmp.differences) and all(k.startswith("incidents.") for k, _, _ in cmp.differences)
     cmp.incident_cost = _incident_cost(cmp) if alone else None
     return cmp
 

@@ -325,6 +325,10 @@ def test_side_overrides_compare_good_and_bad_handling_of_one_breach(incident_bas
                       overrides={"strategy.transparency": 0.5},
                       overrides_a={"strategy.transparency": 0.9})
     assert (one.a.strategy.transparency, one.b.strategy.transparency) == (0.9, 0.5)
+    # the replicate a side was loaded with is not a difference: each replicate sets it
+    rep = sim.compare(bad, bad, replicates=1, overrides_a={"run.replicate": 3})
+    assert rep.differences == [] and rep.incident_cost is None
+    assert (rep.table["diff"] == 0).all()
 
 
 # -- decisions under a posterior ----------------------------------------------------------
