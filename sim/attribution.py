@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from sim.attribution_text import BACKGROUND, OFF, OUTCOMES, TOTAL, format_attribution
-from sim.compare import paired_interval
+from sim.compare_stats import paired_interval
 from sim.config import Scenario
 from sim.errors import ScenarioError
 from sim.hints import hint_or_allowed
