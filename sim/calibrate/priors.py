@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -64,7 +65,9 @@ class Prior:
     def _x(self, w: Any) -> Any:
         return np.exp(w) if self.log else w
 
-    def _dist(self) -> Any:
+    @cached_property
+    def _frozen(self) -> Any:
+        """The scipy distribution on the working scale, built once (it costs milliseconds)."""
         lo, hi = float(self._w(self.low)), float(self._w(self.high))
         if self.mean is None:
             return stats.uniform(loc=lo, scale=hi - lo)
@@ -106,7 +109,7 @@ class Prior:
         x = np.asarray(x, dtype=float)
         inside = (x >= self.low) & (x <= self.high)
         safe = np.where(inside, x, self.low)
-        out = self._dist().logpdf(self._w(safe))
+        out = self._frozen.logpdf(self._w(safe))
         if self.log:
             out = out - np.log(safe)
         return np.where(inside, out, -np.inf)
@@ -121,7 +124,7 @@ class Prior:
             Probabilities in ``[0, 1]``.
         """
         x = np.clip(np.asarray(x, dtype=float), self.low, self.high)
-        return np.clip(self._dist().cdf(self._w(x)), 0.0, 1.0)
+        return np.clip(self._frozen.cdf(self._w(x)), 0.0, 1.0)
 
     def from_unit(self, u: Any) -> np.ndarray:
         """The prior's quantile function: ``[0, 1]`` to values.
@@ -133,7 +136,7 @@ class Prior:
             Values within ``[low, high]``.
         """
         u = np.clip(np.asarray(u, dtype=float), 0.0, 1.0)
-        x = self._x(self._dist().ppf(u))
+        x = self._x(self._frozen.ppf(u))
         return np.clip(x, self.low, self.high)
 
     def interval(self, q: float = 0.9) -> tuple[float, float]:
