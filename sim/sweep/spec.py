@@ -178,6 +178,7 @@ def spec_from_dict(
         common_random_numbers=sweep.common_random_numbers,
         kpis=tuple(kpis),
         path=file,
+        analysis=sweep.analysis.model_dump(exclude_unset=True),
     )
     spec.check_size(max_runs)
     return spec

@@ -176,6 +176,9 @@ class SweepSpec:
         kpis: KPIs the analysis reports.
         path: The sweep file, if loaded from one.
         source: The sweep file's text, if loaded from one.
+        analysis: How the analysis states verdicts (``practical_difference``,
+            ``practical_difference_pp``: see :class:`sim.sweep.schema.AnalysisTable`);
+            not part of the fingerprint.
     """
 
     name: str
@@ -190,6 +193,7 @@ class SweepSpec:
     kpis: tuple[str, ...] = DEFAULT_KPIS
     path: str | None = None
     source: str | None = field(default=None, compare=False, repr=False)
+    analysis: dict[str, float] = field(default_factory=dict, compare=False)
 
     @property
     def factor_names(self) -> list[str]:
@@ -232,6 +236,7 @@ class SweepSpec:
             "kpis": list(self.kpis),
             "design": self.design.to_dict(),
             "factors": [f.to_dict() for f in self.factors],
+            **({"analysis": dict(self.analysis)} if self.analysis else {}),
         }
 
     def fingerprint(self) -> str:
@@ -244,6 +249,7 @@ class SweepSpec:
         data.pop("name")
         data.pop("description")
         data.pop("kpis")
+        data.pop("analysis", None)
         text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
