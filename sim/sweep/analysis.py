@@ -39,7 +39,7 @@ from sim.hints import did_you_mean
 from sim.sweep.errors import SweepError
 from sim.sweep.spec_types import RESERVED_COLUMNS, SweepSpec
 from sim.sweep.verdicts import best_points, kpi_text, number, value_text
-from sim.ties import Band
+from sim.ties import Band, is_share
 
 
 @dataclass
@@ -307,8 +307,11 @@ class Analysis:
         if self.indices is not None:
             cols = [c for c in self.indices.columns if c not in ("kpi", "role")]
             for k, df in self.indices.groupby("kpi", sort=False):
-                lines.append(f"\n{self.method} indices for {k}:")
-                lines.append(df[cols].to_string(index=False, float_format=number))
+                pp = self.method == "morris" and is_share(str(k))  # effects of a share
+                lines.append(f"\n{self.method} indices for {k}"
+                             f"{' (in percentage points)' if pp else ''}:")
+                lines.append(df[cols].to_string(index=False, float_format=(
+                    (lambda v: number(100 * v)) if pp else number)))
             small = _small_design_note(sp)
             if small:
                 lines.append(f"\nnote: {small}")

@@ -28,7 +28,7 @@ import pandas as pd
 from sim import kpis as registry
 from sim.sweep.errors import SweepError
 from sim.sweep.spec_types import SweepSpec
-from sim.ties import Band, Ranking, rank
+from sim.ties import Band, Ranking, join_words, rank
 
 ESCALATION_KEY = "strategy.escalation.level"
 MAX_CONDITIONS = 6
@@ -187,11 +187,11 @@ def verdict_text(r: Ranking, band: Band) -> str:
     head = f"{k} {word} at {r.best}: {_value(r, r.best)}"
     limit = band.describe(k)
     if r.replicates < 2:
-        near = ("within " + limit + ": " + "; ".join(f"{c} ({_value(r, c)})" for c in r.tied)
+        near = (f"within {limit}: " + join_words([f"{c} ({_value(r, c)})" for c in r.tied])
                 if r.tied else f"no other setting within {limit}")
         return f"{head}; one replicate, no interval: not declared ahead; {near}"
     if r.tied:
-        ties = "; ".join(f"{c} ({_value(r, c)})" for c in r.tied)
+        ties = join_words([f"{c} ({_value(r, c)})" for c in r.tied])
         text = (f"{head}; tied with {ties} (difference not both statistically clear and "
                 f"above {limit})")
         if r.behind is not None:
