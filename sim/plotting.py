@@ -82,10 +82,15 @@ class StepFormatter(ticker.Formatter):
 
     def __init__(self, suffix: str = "", signed: bool = False, scale: float = 1.0) -> None:
         self.suffix, self.signed, self.scale = suffix, signed, scale
+        self.ticks: list[float] = []
+
+    def set_locs(self, locs: Sequence[float]) -> None:
+        """Remember the tick positions (matplotlib calls this before labelling them)."""
+        self.ticks = [float(v) for v in locs]
 
     def __call__(self, x: float, pos: Any = None) -> str:
         """The label of the tick at ``x``."""
-        d = step_decimals([self.scale * v for v in self.locs])
+        d = step_decimals([self.scale * v for v in self.ticks])
         v = self.scale * x
         if abs(v) < 0.5 * 10**-d:  # zero: never "-0" or "+0"
             return f"{0:.{d}f}{self.suffix}"
