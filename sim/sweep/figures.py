@@ -6,12 +6,14 @@ figures and :func:`sim.sweep.analyze.analyze_sweep` saves them.
 
 * ``<method>_<kpi>``: one bar chart per KPI: Sobol S1 and ST, Morris mu* and
   sigma, or LHS RBD-FAST S1, with their confidence intervals; factors are
-  marked as lever or uncertainty and sorted by importance;
+  marked as lever or uncertainty and sorted by importance; Sobol estimates
+  not trustworthy at the sample size hatched, Morris effects signed;
 * ``heatmap_<x>_<y>``: for a grid over two (or more) factors, the mean of
   revenue, churn and trust over the first two levers (other factors averaged);
 * ``revenue_vs_escalation``: mean cumulative revenue (95% interval) against
   the escalation level, one line per market (or per value of the other grid
-  factors), each line's peak marked.
+  factors), each line's highest level and the levels tied with it starred
+  (:mod:`sim.ties`).
 
 KPI names and units on the axes come from :data:`sim.kpis.KPIS`.
 
@@ -345,7 +347,7 @@ def fig_heatmaps(an: Analysis, x: str, y: str, kpis: Sequence[str]) -> Figure:
 
 
 def fig_escalation_curve(an: Analysis, kpi: str = "revenue_cumulative") -> Figure | None:
-    """Mean KPI against escalation level, one line per market or group, peaks marked.
+    """Mean KPI against escalation level, one line per market or group, tied bests starred.
 
     Args:
         an: The analysis of a grid sweep with an escalation-level factor.
