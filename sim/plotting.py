@@ -119,8 +119,9 @@ def note_axis_origin(ax: Axes, fmt: Any = None) -> bool:
     lo, hi = ax.get_ylim()
     if lo <= 0 or hi <= 0:
         return False
-    start = (fmt or compact_number)(lo)
-    ax.set_ylabel(f"{ax.get_ylabel()}\naxis starts at {start}, not 0")
+    note = f"axis starts at {(fmt or compact_number)(lo)}, not 0"
+    label = ax.get_ylabel()
+    ax.set_ylabel(f"{label}\n{note}" if label else note)
     return True
 
 
