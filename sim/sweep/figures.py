@@ -22,6 +22,7 @@ Layer: figures (pure drawing of a computed Analysis); in sim.sweep: store | figu
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -114,9 +115,14 @@ def fig_indices(an: Analysis, kpi: str) -> Figure:
         design = f"Sobol (Saltelli), N = {sp.design.samples}"
     elif an.method == "morris":
         morris_bars(ax, df, labels)
-        ax.set_xlabel(f"elementary effect on {axis_label(kpi, _weeks(an))}\n"
-                      "per full range of the factor")
-        ax.xaxis.set_major_formatter(ticker.FuncFormatter(compact_number))
+        if is_share(kpi):  # effects on a share, in percentage points
+            ax.set_xlabel(f"elementary effect on {axis_label(kpi, _weeks(an), unit=False)} "
+                          "(percentage points)\nper full range of the factor")
+            ax.xaxis.set_major_formatter(StepFormatter(" pp", signed=True, scale=100.0))
+        else:
+            ax.set_xlabel(f"elementary effect on {axis_label(kpi, _weeks(an))}\n"
+                          "per full range of the factor")
+            ax.xaxis.set_major_formatter(ticker.FuncFormatter(compact_number))
         design = f"Morris, {sp.design.samples} trajectories, {sp.design.levels} levels"
     else:
         _bars(ax, df, _INDEX_BARS[an.method], labels)
@@ -126,14 +132,15 @@ def fig_indices(an: Analysis, kpi: str) -> Figure:
     for tick, role in zip(ax.get_yticklabels(), df["role"], strict=True):
         tick.set_color(ROLE_COLOUR.get(role, "black"))
     handles, labels_ = ax.get_legend_handles_labels()  # top bar first, as drawn
-    ax.legend(handles[::-1], labels_[::-1], loc="lower right", fontsize=8, framealpha=0.9)
+    fig.legend(handles[::-1], labels_[::-1], loc="outside lower center", ncols=2, fontsize=8,
+               frameon=False)
     ax.set_title(
         f"What drives {axis_label(kpi, _weeks(an), unit=False)}?\n"
         f"{design}; {len(an.sweep.results)} runs, {_reps(sp.replicates)} per point",
         fontsize=11,
     )
-    if warning:
-        fig.supxlabel(warning, fontsize=8, color=WARN_COLOUR)
+    if warning:  # above the title, where it is read first
+        fig.suptitle(textwrap.fill(warning, 110), fontsize=8.5, color=WARN_COLOUR)
     return fig
 
 
@@ -417,7 +424,7 @@ def fig_escalation_curve(an: Analysis, kpi: str = "revenue_cumulative") -> Figur
     ax.legend(fontsize=8, title=title, title_fontsize=8, loc="lower left", framealpha=0.9)
     averaged = [f.name for f in others if f.name not in groups]
     tied = (f"within {_band(an).describe(kpi)} of it (one replicate: no interval)" if one else
-            f"tied with it (not clearly {_band(an).describe(kpi)} below)")
+            f"levels tied with it (gap under {_band(an).describe(kpi)} or not clear)")
     note = f"mean of {_reps(sp.replicates)}, band: 95% interval; stars: highest, and {tied}"
     if averaged:
         note += f"; averaged over {', '.join(averaged)}"
