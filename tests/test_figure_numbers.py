@@ -90,3 +90,32 @@ def test_morris_bars_show_the_sign() -> None:
     words = [t.get_text() for t in ax.texts]
     assert words == ["lowers", "raises", "mixed"]
     assert ax.get_xlim()[0] < -393_300  # the negative mean effect is on the axis
+
+
+def test_the_escalation_curve_stars_every_tied_level(tmp_path) -> None:
+    from sim.sweep import spec_from_dict
+    from sim.sweep.analysis import Analysis, Sweep
+    from sim.sweep.figures import fig_escalation_curve
+    from tests.helpers import BASELINE
+
+    levels = ["generic", "demographic", "interest", "behavioural", "personal"]
+    spec = spec_from_dict({"base": str(BASELINE), "seed": 1, "replicates": 3,
+                           "design": {"kind": "grid"}, "factors": [
+                               {"key": "strategy.escalation.level", "name": "escalation",
+                                "role": "lever", "values": levels}]})
+    revenue = {"generic": 360_000.0, "demographic": 393_000.0, "interest": 394_000.0,
+               "behavioural": 330_000.0, "personal": 200_000.0}
+    noise = [0.0, 4000.0, -3000.0]  # shared by every level (common random numbers)
+    results = pd.DataFrame([{"point": i, "replicate": r, "escalation": lv,
+                             "revenue_cumulative": revenue[lv] + noise[r] + 50.0 * r * i}
+                            for i, lv in enumerate(levels) for r in range(3)])
+    design = pd.DataFrame({"point": range(5), "escalation": levels})
+    an = Analysis(Sweep(tmp_path, spec, design, results, pd.DataFrame()), pd.DataFrame(),
+                  None, "")
+    fig = fig_escalation_curve(an)
+    ax = fig.axes[0]
+    stars = [ln for ln in ax.lines if ln.get_marker() == "*"]
+    assert len(stars) == 1 and list(stars[0].get_xdata()) == [2, 1]  # interest, demographic
+    label = ax.get_legend().get_texts()[0].get_text()
+    assert "highest at interest and demographic (tied)" in label
+    assert "axis starts at" in ax.get_ylabel()
