@@ -7,16 +7,25 @@ from typing import TYPE_CHECKING
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
-from sim.plotting import A_COLOUR, B_COLOUR, DIFF_COLOUR, DPI, compact_number
+from sim.plotting import (
+    A_COLOUR,
+    B_COLOUR,
+    DIFF_COLOUR,
+    DPI,
+    StepFormatter,
+    compact_number,
+    nice_ticks,
+    note_axis_origin,
+)
 
 if TYPE_CHECKING:
     from sim.compare import Comparison
 
 
-_COMPARE_PANELS = (
-    ("retention", "Retention (% of initial customers)", 100.0),
-    ("mean_trust", "Mean trust (0-1)", 1.0),
-    ("revenue_cumulative", "Cumulative revenue", 1.0),
+_COMPARE_PANELS = (  # metric, axis label, label of the difference's axis, scale
+    ("retention", "Retention (% of initial customers)", "Retention difference (pp)", 100.0),
+    ("mean_trust", "Mean trust (0-1)", "Mean trust difference", 1.0),
+    ("revenue_cumulative", "Cumulative revenue", "Cumulative revenue difference", 1.0),
 )
 
 
@@ -33,7 +42,7 @@ def fig_compare(cmp: Comparison) -> Figure:
     axes = fig.subplots(len(_COMPARE_PANELS), 2, sharex=True)
     la, lb = cmp.labels
     pct = round(100 * cmp.confidence)
-    for i, (metric, label, scale) in enumerate(_COMPARE_PANELS):
+    for i, (metric, label, diff_label, scale) in enumerate(_COMPARE_PANELS):
         d = cmp.weekly[cmp.weekly["metric"] == metric].sort_values("week")
         w = d["week"]
         ax, axd = axes[i]
@@ -48,20 +57,23 @@ def fig_compare(cmp: Comparison) -> Figure:
         if cmp.replicates > 1:
             axd.fill_between(w, scale * d["ci_low"], scale * d["ci_high"], color=DIFF_COLOUR,
                              alpha=0.25, lw=0, label=f"{pct}% confidence band (paired t)")
-        axd.set_ylabel(f"Difference in {label[0].lower() + label[1:]}")
-        axd.yaxis.set_major_locator(ticker.MaxNLocator(nbins=8, steps=[1, 2, 5, 10]))
+        axd.set_ylabel(diff_label)
+        for a_ in (ax, axd):
+            nice_ticks(a_)
+            a_.grid(True, alpha=0.3)
+            a_.xaxis.set_major_locator(ticker.MaxNLocator(integer=True, nbins=12))
         if metric == "retention":
-            ax.yaxis.set_major_formatter(ticker.PercentFormatter(decimals=0))
-            axd.yaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _p: f"{x:+.1f} pp"))
+            ax.yaxis.set_major_formatter(StepFormatter("%"))
+            axd.yaxis.set_major_formatter(StepFormatter(" pp", signed=True))
         elif metric == "revenue_cumulative":
             ax.yaxis.set_major_formatter(ticker.FuncFormatter(compact_number))
             axd.yaxis.set_major_formatter(ticker.FuncFormatter(
                 lambda x, _p: ("+" if x > 0 else "") + compact_number(x)))
         else:
-            axd.yaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _p: f"{x:+.2f}"))
-        for a_ in (ax, axd):
-            a_.grid(True, alpha=0.3)
-            a_.xaxis.set_major_locator(ticker.MaxNLocator(integer=True, nbins=12))
+            ax.yaxis.set_major_formatter(StepFormatter())
+            axd.yaxis.set_major_formatter(StepFormatter(signed=True))
+        if metric != "mean_trust":  # trust is a 0-1 scale; the others are counts and shares
+            note_axis_origin(ax, ax.yaxis.get_major_formatter())
         if i == 0:
             ax.set_title("The two strategies (mean of replicates; band: min-max)", fontsize=10)
             axd.set_title("Difference, same consumers and random draws", fontsize=10)

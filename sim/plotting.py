@@ -7,6 +7,8 @@ processes; :func:`save_figure` writes PNG and SVG atomically.
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -54,6 +56,73 @@ def compact_number(x: float, _pos: Any = None) -> str:
     if ax >= 100:
         return f"{x:.0f}"
     return f"{x:.3g}"
+
+
+def step_decimals(locs: Sequence[float]) -> int:
+    """Decimals that tell ticks ``locs`` apart: 0 for steps of 1 or more, 1 for 0.5, 2 for 0.25."""
+    vals = sorted({float(v) for v in locs})
+    steps = [b - a for a, b in itertools.pairwise(vals) if b - a > 0]
+    if not steps:
+        return 0
+    step = min(steps)
+    for d in range(7):
+        if abs(step * 10**d - round(step * 10**d)) < 1e-6 * max(1.0, step * 10**d):
+            return d
+    return max(0, 1 - math.floor(math.log10(step)))
+
+
+class StepFormatter(ticker.Formatter):
+    """Tick labels with as many decimals as the tick step needs, never more.
+
+    Args:
+        suffix: Text after the number (``"%"``, ``" pp"``).
+        signed: Write ``+`` before positive numbers.
+        scale: Multiply values by this before writing them.
+    """
+
+    def __init__(self, suffix: str = "", signed: bool = False, scale: float = 1.0) -> None:
+        self.suffix, self.signed, self.scale = suffix, signed, scale
+        self.ticks: list[float] = []
+
+    def set_locs(self, locs: Sequence[float]) -> None:
+        """Remember the tick positions (matplotlib calls this before labelling them)."""
+        self.ticks = [float(v) for v in locs]
+
+    def __call__(self, x: float, pos: Any = None) -> str:
+        """The label of the tick at ``x``."""
+        d = step_decimals([self.scale * v for v in self.ticks])
+        v = self.scale * x
+        if abs(v) < 0.5 * 10**-d:  # zero: never "-0" or "+0"
+            return f"{0:.{d}f}{self.suffix}"
+        return f"{v:{'+' if self.signed else ''}.{d}f}{self.suffix}"
+
+
+def nice_ticks(ax: Axes, axis: str = "y", nbins: int = 8) -> None:
+    """Ticks at 1, 2 or 5 times a power of ten, so that labels and gridlines agree."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_locator(ticker.MaxNLocator(nbins=nbins, steps=[1, 2, 5, 10]))
+
+
+def note_axis_origin(ax: Axes, fmt: Any = None) -> bool:
+    """Say in the y label when an axis of positive values does not start at zero.
+
+    A line chart of counts cut above zero makes small changes look large; a
+    second line of the axis label says where the axis starts.
+
+    Args:
+        ax: The axis (after drawing, so that its limits are final).
+        fmt: Formatter of the start value (default: :func:`compact_number`).
+
+    Returns:
+        Whether the note was added.
+    """
+    lo, hi = ax.get_ylim()
+    if lo <= 0 or hi <= 0:
+        return False
+    note = f"axis starts at {(fmt or compact_number)(lo)}, not 0"
+    label = ax.get_ylabel()
+    ax.set_ylabel(f"{label}\n{note}" if label else note)
+    return True
 
 
 def thousands(x: float, _pos: Any = None) -> str:

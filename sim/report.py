@@ -45,12 +45,15 @@ from sim.plotting import (
     INCIDENT_COLOUR,
     SEGMENT_COLOURS,
     SEGMENT_LABELS,
+    StepFormatter,
     compact_number,
     fig_caption,
     fig_title,
     incident_events,
     incident_handle,
     mark_incidents,
+    nice_ticks,
+    note_axis_origin,
     save_figure,
     thousands,
     week_axis,
@@ -102,7 +105,8 @@ def fig_customers(weekly: pd.DataFrame, scenario: Scenario | None = None) -> Fig
     ax2.plot(w, churn_pct, color="#922b21", lw=2, label="cumulative churn (% of initial customers)")
     ax2.set_ylabel("Cumulative churn (% of initial customers)")
     ax2.set_ylim(bottom=0)
-    ax2.yaxis.set_major_formatter(ticker.PercentFormatter(decimals=1))
+    nice_ticks(ax2)
+    ax2.yaxis.set_major_formatter(StepFormatter("%"))
     axb = ax2.twinx()
     axb.bar(w, weekly["churned"], color="#aab7b8", alpha=0.6, width=0.8,
             label="customers who left that week")
@@ -113,6 +117,7 @@ def fig_customers(weekly: pd.DataFrame, scenario: Scenario | None = None) -> Fig
     ax2.set_title("Churn")
     for ax in (ax1, ax2):
         week_axis(ax, weekly)
+    note_axis_origin(ax1, thousands)
     ax1.tick_params(labelbottom=False)
     ax1.set_xlabel("")
     has_inc = mark_incidents((ax1, ax2), scenario, ax1)

@@ -183,10 +183,17 @@ def test_compare_figure_side_by_side():
     legend = " ".join(t.get_text() for lg in fig.legends for t in lg.get_texts())
     assert "escalation_ramp" in legend and "minus" in legend and "95% confidence" in legend
     assert _text_problems(fig) == []
-    diff_axes = [ax for ax in axes if ax.get_ylabel().startswith("Difference")]
+    diff_axes = [ax for ax in axes if "difference" in ax.get_ylabel()]
     assert len(diff_axes) == 3
     ret = cmp.weekly.query("metric == 'retention'").sort_values("week")
     np.testing.assert_allclose(diff_axes[0].get_lines()[-1].get_ydata(), 100 * ret["diff"])
+    # Tick labels are their gridlines' values (they read 100% 98% 95% on 2.5-point lines).
+    fig.canvas.draw()
+    for ax, suffix in ((axes[0], "%"), (diff_axes[0], " pp")):
+        lo, hi = ax.get_ylim()
+        ticks = [t for t in ax.get_yticklabels() if lo <= t.get_position()[1] <= hi]
+        shown = [float(t.get_text().replace("\u2212", "-").removesuffix(suffix)) for t in ticks]
+        np.testing.assert_allclose(shown, [t.get_position()[1] for t in ticks])
 
 
 @pytest.mark.slow

@@ -166,34 +166,13 @@ steps = 2
     assert cli(["analyze", str(out), "--no-figures"]) == 0
     shown = capsys.readouterr().out
     assert "mean KPIs per point" in shown
-    assert "best point per KPI" in shown and "revenue_cumulative highest at " in shown
+    assert "best lever setting per KPI" in shown and "revenue_cumulative highest at " in shown
     assert cli(["analyze", str(tmp_path / "nowhere")]) == 1
     assert "sweep folder not found" in capsys.readouterr().err
     assert cli(["analyze", str(out), "--kpi", "revenue"]) == 1
     assert "did you mean 'revenue_cumulative'?" in capsys.readouterr().err
     assert cli(["analyze", str(out), "--kpi", "profit"]) == 1
     assert "KPI not in the results" in capsys.readouterr().err
-
-
-def test_best_points_name_the_winner_and_whether_it_is_clear() -> None:
-    from sim.sweep.analysis import best_points
-
-    points = pd.DataFrame({
-        "escalation": ["generic", "interest", "personal"],
-        "revenue_cumulative_mean": [362_125.0, 393_275.0, 195_000.0],
-        "revenue_cumulative_lo": [360_000.0, 391_000.0, 190_000.0],
-        "revenue_cumulative_hi": [364_000.0, 395_000.0, 200_000.0],
-        "churn_rate_mean": [0.11, 0.128, 0.36],
-        "churn_rate_lo": [0.10, 0.105, 0.35],
-        "churn_rate_hi": [0.12, 0.14, 0.37],
-    })
-    lines = best_points(points, ["escalation"])
-    assert lines[0] == ("revenue_cumulative highest at escalation=interest: 393,275 "
-                        "[391,000, 395,000]; next escalation=generic: 362,125 [360,000, "
-                        "364,000]: ahead (intervals do not overlap)")
-    assert lines[1].startswith("churn_rate lowest at escalation=generic: 0.11 [0.1, 0.12]; "
-                               "next escalation=interest")
-    assert lines[1].endswith("not clearly ahead (intervals overlap)")
 
 
 def test_small_designs_get_a_note() -> None:
@@ -211,26 +190,29 @@ def test_small_designs_get_a_note() -> None:
 
 
 def test_best_points_use_the_paired_difference_under_common_random_numbers() -> None:
-    from sim.sweep.analysis import best_points
+    import dataclasses
 
-    # two points whose replicates move together: the intervals overlap, yet B is
-    # ahead of A in every replicate by 10 +- 1
+    from sim.sweep import spec_from_dict
+    from sim.sweep.verdicts import best_points
+
+    # two settings whose replicates move together: the intervals overlap, yet B is
+    # ahead of A in every replicate by 30 +- 1 (more than 1% of about 1,000)
     rep_noise = np.array([0.0, 500.0, -400.0, 250.0])
     a = 1000.0 + rep_noise
-    b = a + np.array([10.0, 9.0, 11.0, 10.0])
+    b = a + np.array([30.0, 29.0, 31.0, 30.0])
     results = pd.DataFrame({"point": [0] * 4 + [1] * 4, "replicate": [0, 1, 2, 3] * 2,
-                            "revenue_cumulative": np.concatenate([a, b])})
-    points = pd.DataFrame({
-        "point": [0, 1], "x": ["A", "B"],
-        "revenue_cumulative_mean": [a.mean(), b.mean()],
-        "revenue_cumulative_lo": [a.mean() - 400, b.mean() - 400],
-        "revenue_cumulative_hi": [a.mean() + 400, b.mean() + 400],
-    })
-    unpaired = best_points(points, ["x"])[0]
-    assert unpaired.endswith("not clearly ahead (intervals overlap)")
-    paired = best_points(points, ["x"], results)[0]
-    assert paired.startswith("revenue_cumulative highest at x=B")
-    assert "ahead (paired difference 10 [" in paired
+                            "x": ["A"] * 4 + ["B"] * 4, "y": np.concatenate([a, b])})
+    spec = spec_from_dict({"seed": 1, "replicates": 4, "kpis": ["y"],
+                           "model": {"function": "m:f"}, "design": {"kind": "grid"},
+                           "factors": [{"key": "x", "role": "lever", "values": ["A", "B"]}]})
+    heading, lines = best_points(results, spec, ["y"])
+    assert heading.startswith("best lever setting per KPI (paired differences")
+    assert lines[0].startswith("y highest at x=B: 1,118 [")
+    assert "ahead of the next, x=A (1,088 [" in lines[0]
+    assert lines[0].endswith("paired difference +30 [+28.7, +31.3]")
+    unpaired = dataclasses.replace(spec, common_random_numbers=False)
+    _, lines = best_points(results, unpaired, ["y"])
+    assert "tied with x=A" in lines[0] and "ahead" not in lines[0]
 
 
 def test_nan_kpis_are_saved_as_null_and_read_back_as_nan(tmp_path: Path) -> None:

@@ -417,7 +417,7 @@ values = [0.1, "x"]
     assert "did you mean 'retention'?" in by_key["kpis[0]"].message
     assert by_key["kpis[0]"].value == "retension"
     assert "'lever' (the brand's choice) or 'uncertainty'" in by_key["factors[0].role"].message
-    assert "allowed: ['base', 'common_random_numbers'" in by_key["colour"].message
+    assert "allowed: ['analysis', 'base', 'common_random_numbers'" in by_key["colour"].message
 
 
 def test_schema_models_are_frozen_and_strict() -> None:

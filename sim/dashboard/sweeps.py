@@ -62,5 +62,7 @@ def kpi_table(points: pd.DataFrame, kpi: str, x: str, y: str | None = None) -> p
 
 
 def ranking(sweep: Sweep, points: pd.DataFrame) -> list[str]:
-    """The best point per KPI and whether it beats the next (what ``analyze`` prints)."""
-    return best_points(points, sweep.spec.factor_names, sweep.results)
+    """The best lever setting per KPI and its ties (what ``analyze`` prints)."""
+    kpis = [c.removesuffix("_mean") for c in points.columns if c.endswith("_mean")]
+    heading, lines = best_points(sweep.results, sweep.spec, kpis)
+    return lines or [heading]

@@ -25,6 +25,7 @@ Layer: sweep computation (no files); in sim.sweep: analysis | runners | designs.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,11 +35,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.compare import paired_interval
 from sim.hints import did_you_mean
-from sim.kpis import KPIS
 from sim.sweep.errors import SweepError
 from sim.sweep.spec_types import RESERVED_COLUMNS, SweepSpec
+from sim.sweep.verdicts import best_points, kpi_text, number, value_text
+from sim.ties import Band, is_share
 
 
 @dataclass
@@ -285,6 +286,7 @@ class Analysis:
         indices: Sensitivity indices (None for grids).
         method: ``"sobol"``, ``"morris"``, ``"rbd_fast"`` or ``""`` (grids).
         files: Tables and figures written.
+        band: The practical threshold of "ahead" (default: the sweep's ``[analysis]``).
     """
 
     sweep: Sweep
@@ -292,6 +294,7 @@ class Analysis:
     indices: pd.DataFrame | None
     method: str
     files: list[Path] = field(default_factory=list)
+    band: Band | None = None
 
     def format(self) -> str:
         """A short plain-text report for the terminal."""
@@ -304,122 +307,29 @@ class Analysis:
         if self.indices is not None:
             cols = [c for c in self.indices.columns if c not in ("kpi", "role")]
             for k, df in self.indices.groupby("kpi", sort=False):
-                lines.append(f"\n{self.method} indices for {k}:")
-                lines.append(df[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+                pp = self.method == "morris" and is_share(str(k))  # effects of a share
+                lines.append(f"\n{self.method} indices for {k}"
+                             f"{' (in percentage points)' if pp else ''}:")
+                lines.append(df[cols].to_string(index=False, float_format=(
+                    (lambda v: number(100 * v)) if pp else number)))
             small = _small_design_note(sp)
             if small:
                 lines.append(f"\nnote: {small}")
         else:
             means = [c for c in self.points.columns if c.endswith("_mean")]
-            show = self.points[[*sp.factor_names, *means]]
+            show = self.points[[*sp.factor_names, *means]].copy()
+            for f in sp.factor_names:
+                show[f] = [value_text(sp, f, v) for v in show[f]]
             lines.append("\nmean KPIs per point:")
             lines.append(show.to_string(index=False, formatters={
-                c: _number for c in means if pd.api.types.is_numeric_dtype(show[c])}))
-        paired = self.sweep.results if sp.common_random_numbers else None
-        best = best_points(self.points, sp.factor_names, paired)
-        if best:
-            how = ("verdict from the paired difference: replicates share their random "
-                   "numbers" if paired is not None else "verdict from overlapping intervals")
-            lines.append(f"\nbest point per KPI (95% intervals over replicates; {how}):")
-            lines += [f"  {line}" for line in best]
+                c: functools.partial(kpi_text, c.removesuffix("_mean"))
+                for c in means if pd.api.types.is_numeric_dtype(show[c])}))
+        kpis = [c.removesuffix("_mean") for c in self.points.columns if c.endswith("_mean")]
+        heading, best = best_points(self.sweep.results, sp, kpis, self.band)
+        lines.append(f"\n{heading}")
+        lines += [f"  {line}" for line in best]
         lines.append(f"\nwritten: {self.files[0].parent if self.files else ''}")
         return "\n".join(lines)
-
-
-def lower_is_better(kpi: str) -> bool:
-    """Whether a strategist wants ``kpi`` low (from :data:`sim.kpis.KPIS`; unknown: no)."""
-    k = KPIS.get(kpi)
-    return k is not None and k.better == "lower"
-
-
-def _number(v: float) -> str:
-    """A KPI value for the terminal: 393,300 or 0.8775."""
-    if not np.isfinite(v):
-        return "nan"
-    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
-
-
-def best_points(
-    points: pd.DataFrame, factors: Sequence[str], results: pd.DataFrame | None = None
-) -> list[str]:
-    """One line per KPI: the best design point, and how clearly it beats the next.
-
-    With ``results`` (per-run rows of a sweep with common random numbers, where
-    replicate ``r`` of every point shares its random numbers), the verdict comes
-    from the paired difference of the two points over replicates, which removes
-    the noise they share; otherwise from whether their intervals overlap (a
-    conservative test).
-
-    Args:
-        points: The per-point table (``<kpi>_mean``, ``_lo``, ``_hi`` columns).
-        factors: Factor columns that name a point.
-        results: Per-run table (``point``, ``replicate``, KPI columns), or None.
-
-    Returns:
-        Lines such as ``revenue_cumulative highest at escalation=interest,
-        transparency=1: 393,300 [391,000, 395,600]; next escalation=demographic,
-        transparency=1: 386,000 [...]: ahead (intervals do not overlap)``.
-    """
-    lines = []
-    for col in [c for c in points.columns if c.endswith("_mean")]:
-        kpi = col.removesuffix("_mean")
-        ranked = points.dropna(subset=[col]).sort_values(
-            col, ascending=lower_is_better(kpi), kind="stable")
-        if len(ranked) < 2:
-            continue
-        top, nxt = ranked.iloc[0], ranked.iloc[1]
-        verdict = _paired_verdict(results, top, nxt, kpi) if results is not None else None
-        if verdict is None:
-            (lo_t, hi_t), (lo_n, hi_n) = _interval(top, kpi), _interval(nxt, kpi)
-            if not np.isfinite([lo_t, hi_t, lo_n, hi_n]).all():
-                verdict = "no intervals (one replicate)"
-            elif hi_n < lo_t or hi_t < lo_n:
-                verdict = "ahead (intervals do not overlap)"
-            else:
-                verdict = "not clearly ahead (intervals overlap)"
-        word = "lowest" if lower_is_better(kpi) else "highest"
-        lines.append(f"{kpi} {word} at {_where(top, factors)}: {_value(top, kpi)}; next "
-                     f"{_where(nxt, factors)}: {_value(nxt, kpi)}: {verdict}")
-    return lines
-
-
-def _paired_verdict(
-    results: pd.DataFrame, top: pd.Series, nxt: pd.Series, kpi: str
-) -> str | None:
-    """Whether ``top`` beats ``nxt`` by the paired 95% interval over shared replicates."""
-    if "point" not in top or kpi not in results or "replicate" not in results:
-        return None
-    by = results.set_index(["point", "replicate"])[kpi]
-    try:
-        a, b = by.loc[int(top["point"])], by.loc[int(nxt["point"])]
-    except KeyError:
-        return None
-    diff = (a - b).dropna()
-    if len(diff) < 2:
-        return None
-    mean, lo, hi = paired_interval(diff.to_numpy(dtype=np.float64))
-    if not np.isfinite([lo, hi]).all():
-        return None
-    span = f"paired difference {_number(mean)} [{_number(lo)}, {_number(hi)}]"
-    return f"ahead ({span})" if lo > 0 or hi < 0 else f"not clearly ahead ({span})"
-
-
-def _interval(row: pd.Series, kpi: str) -> tuple[float, float]:
-    return float(row.get(f"{kpi}_lo", np.nan)), float(row.get(f"{kpi}_hi", np.nan))
-
-
-def _where(row: pd.Series, factors: Sequence[str]) -> str:
-    return ", ".join(f"{f}={_plain(row[f])}" for f in factors)
-
-
-def _value(row: pd.Series, kpi: str) -> str:
-    lo, hi = _interval(row, kpi)
-    interval = f" [{_number(lo)}, {_number(hi)}]" if np.isfinite([lo, hi]).all() else ""
-    return f"{_number(row[f'{kpi}_mean'])}{interval}"
-
-
-def _plain(v: Any) -> str:
-    return _number(v) if isinstance(v, float | np.floating) else str(v)
 
 
 def _small_design_note(spec: SweepSpec) -> str:

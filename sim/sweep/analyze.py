@@ -21,7 +21,6 @@ from sim.sweep.analysis import (
     INDEX_METHODS,
     Analysis,
     Sweep,
-    best_points,
     morris_indices,
     point_summary,
     rbd_fast_indices,
@@ -30,6 +29,7 @@ from sim.sweep.analysis import (
 )
 from sim.sweep.errors import SweepError
 from sim.sweep.figures import figures_of
+from sim.sweep.verdicts import band_of, best_points
 
 ANALYSIS = "analysis"
 """Sub-folder of a sweep folder that the analysis writes."""
@@ -81,6 +81,8 @@ def analyze_sweep(
     kpis: Sequence[str] | None = None,
     figures: bool = True,
     formats: Sequence[str] = ("png", "svg"),
+    practical_difference: float | None = None,
+    practical_difference_pp: float | None = None,
 ) -> Analysis:
     """Analyse a finished sweep and write tables and figures to ``<out>/analysis``.
 
@@ -89,6 +91,11 @@ def analyze_sweep(
         kpis: KPIs (default: the spec's).
         figures: Also draw figures (see :mod:`sim.sweep.figures`).
         formats: Figure file formats.
+        practical_difference: The smallest difference that counts, as a share of
+            the KPI (default: the sweep's ``[analysis]`` table, else 0.01); smaller
+            differences are ties.
+        practical_difference_pp: The same for share KPIs, in percentage points
+            (default: the sweep's, else 0.5).
 
     Returns:
         The analysis.
@@ -112,7 +119,8 @@ def analyze_sweep(
                                 lambda p: indices.to_csv(p, index=False)))
     meta = {"kpis": names, "method": method, **store.provenance(sweep.spec)}
     files.append(write_json(folder / "analysis.json", meta))
-    result = Analysis(sweep, points, indices, method, files)
+    band = band_of(sweep.spec, practical_difference, practical_difference_pp)
+    result = Analysis(sweep, points, indices, method, files, band)
     if figures:
         for stem, fig in figures_of(result):
             files += save_figure(fig, folder / "figures", stem, formats)

@@ -134,6 +134,24 @@ class DesignTable(_Table):
         return p
 
 
+class AnalysisTable(_Table):
+    """``[analysis]``: how ``trustsim analyze`` states its verdicts.
+
+    A setting is called *ahead* of another only when the difference is
+    statistically clear and larger than the practical threshold; otherwise the
+    two are *tied* (see :mod:`sim.ties`).
+
+    Attributes:
+        practical_difference: Practical threshold as a share of the KPI's
+            value (0.01: differences below 1% are ties).
+        practical_difference_pp: Practical threshold for share KPIs
+            (retention, churn, ...), in percentage points.
+    """
+
+    practical_difference: float = Field(0.01, ge=0, le=1)
+    practical_difference_pp: float = Field(0.5, ge=0, le=100)
+
+
 class FactorTable(_Table):
     """One ``[[factors]]`` table: a swept parameter as written.
 
@@ -255,6 +273,7 @@ class SweepFile(_Table):
             a function model, every numeric output).
         posterior: A posterior sample (CSV or Parquet, relative to the sweep
             file) from which each replicate draws its parameters (trust model only).
+        analysis: How the analysis states verdicts (the practical threshold).
     """
 
     name: str | None = None
@@ -269,6 +288,7 @@ class SweepFile(_Table):
     factors: list[FactorTable] = Field(min_length=1)
     kpis: list[str] | None = None
     posterior: str | None = None
+    analysis: AnalysisTable = AnalysisTable()
 
     @field_validator("name")
     @classmethod
@@ -351,6 +371,7 @@ def valid_factors(data: Mapping[str, Any]) -> list[tuple[int, FactorTable]]:
 
 _TABLES: dict[str, type[_Table]] = {
     "": SweepFile, "model": ModelTable, "design": DesignTable, "factors[]": FactorTable,
+    "analysis": AnalysisTable,
 }
 
 _MISSING = {
@@ -374,6 +395,9 @@ _EXPECTED = {  # what a key must be, for type and range errors
     "design": 'a table (kind = "grid", "lhs", "sobol" or "morris")',
     "design.samples": "a whole number of at least 2",
     "design.levels": "an even whole number of at least 2",
+    "analysis": "a table, e.g. [analysis] practical_difference = 0.01",
+    "analysis.practical_difference": "a share of the KPI's value in 0..1 (0.01: 1%)",
+    "analysis.practical_difference_pp": "percentage points in 0..100 (e.g. 0.5)",
     "factors[]": "a table with key, role and values or range",
     "factors[].role": "'lever' (the brand's choice) or 'uncertainty'",
     "factors[].values": "a non-empty list",

@@ -194,6 +194,7 @@ def spec_from_dict(
         kpis=tuple(kpis),
         path=file,
         posterior=post,
+        analysis=sweep.analysis.model_dump(exclude_unset=True),
     )
     spec.check_size(max_runs)
     return spec

@@ -179,6 +179,9 @@ class SweepSpec:
         source: The sweep file's text, if loaded from one.
         posterior: Posterior sample each replicate draws its parameters from
             (replicate ``r`` takes ``posterior.draw_index(seed, r)`` at every point).
+        analysis: How the analysis states verdicts (``practical_difference``,
+            ``practical_difference_pp``: see :class:`sim.sweep.schema.AnalysisTable`);
+            not part of the fingerprint.
     """
 
     name: str
@@ -194,6 +197,7 @@ class SweepSpec:
     path: str | None = None
     source: str | None = field(default=None, compare=False, repr=False)
     posterior: Posterior | None = None
+    analysis: dict[str, float] = field(default_factory=dict, compare=False)
 
     @property
     def factor_names(self) -> list[str]:
@@ -236,6 +240,7 @@ class SweepSpec:
             "kpis": list(self.kpis),
             "design": self.design.to_dict(),
             "factors": [f.to_dict() for f in self.factors],
+            **({"analysis": dict(self.analysis)} if self.analysis else {}),
         } | ({"posterior": self.posterior.path} if self.posterior is not None else {})
 
     def fingerprint(self) -> str:
@@ -248,6 +253,7 @@ class SweepSpec:
         data.pop("name")
         data.pop("description")
         data.pop("kpis")
+        data.pop("analysis", None)
         if self.posterior is not None:  # its content, wherever the file is
             data["posterior"] = self.posterior.digest
         text = json.dumps(data, sort_keys=True, separators=(",", ":"))
