@@ -573,7 +573,7 @@ class TrustModel(mesa.Model):
     def _churn_step(
         self, t: int, n: int, crossed: np.ndarray, intention: np.ndarray | None
     ) -> int:
-        """Apply churn; returns the number who left this week."""
+        """Apply churn and record each leaver's cause; returns the number who left this week."""
         cc = self.config.churn
         p = self.population
         if not cc.enabled:
@@ -594,13 +594,34 @@ class TrustModel(mesa.Model):
             h = ch.hazard(p.trust, expo, base_hazard=cc.base_hazard,
                           trust_sensitivity=cc.trust_sensitivity, contagion_ratio=ratio)
             leave = p.customer & (u < ch.exit_probability(h, direct))
+            social = None
         else:
             social = ch.threshold_rule(self.adjacency, ~p.customer, self.degree,
-                                       p.social_threshold) if cc.contagion else False
-            leave = p.customer & (social | (u < direct))
+                                       p.social_threshold) if cc.contagion else None
+            leave = p.customer & ((u < direct) if social is None else (social | (u < direct)))
+            h = None
         idx = np.flatnonzero(leave)
         p.customer[idx] = False
         p.churn_week[idx] = t
+        if idx.size:
+            # competing risks among this week's causes, drawn from a stream of its own
+            # so that every other draw (and who leaves) is as without the causes
+            cross = np.multiply(crossed[idx], np.float32(cc.crossing_exit_stated),
+                                dtype=np.float32)
+            told = intention[idx] if intention is not None else np.zeros(idx.size, np.float32)
+            if h is not None:
+                bg = ch.hazard(p.trust[idx], np.zeros(idx.size, np.float32),
+                               base_hazard=cc.base_hazard,
+                               trust_sensitivity=cc.trust_sensitivity, contagion_ratio=1.0)
+                extra = h[idx].astype(np.float64) - bg
+            else:
+                bg = extra = np.zeros(idx.size)
+            weights = ch.cause_weights(bg, extra, direct[idx], cross, told)
+            uc = self.streams.uniform("churn_cause", t, int(idx[-1]) + 1)[idx]
+            cause = ch.draw_cause(weights, uc)
+            if social is not None:
+                cause[social[idx]] = ch.CONTAGION
+            p.churn_cause[idx] = cause
         self._leavers[t] = idx
         for old in [w for w in self._leavers if w < t - cc.contagion_window]:
             del self._leavers[old]

@@ -16,6 +16,19 @@ Two rules, chosen by ``churn.rule``:
 Under both rules, stated exit intentions (after an incident, or after a
 boundary-crossing ad) become actual exits with probability ``intention *
 exit_conversion``: 77% say they would leave, 2–7% do (Ponemon/IBM).
+
+Why each churner left (:data:`CHURN_CAUSES`): ``crossing`` (a boundary-crossing
+ad's stated exit came true), ``incident`` (an incident's stated exit came true),
+``contagion`` (friends who left: the hazard's extra factor ``contagion_ratio ** E``,
+or reaching the Watts threshold), ``background`` (the hazard a customer has with
+no churned friends, ``base_hazard * exp(trust_sensitivity * (1 - trust))``: the
+ordinary attrition at the customer's trust), and ``seed`` (churned before week 0).
+Background is not split into a base and a low-trust part: the trust factor is
+measured from full trust, which almost no one has, so a "low trust" share would
+count ordinary attrition at the starting trust as the brand's doing; how much
+churn the brand's trust losses cause is a counterfactual question (switch the
+mechanism off, same draws), not a per-person label. Where several causes act in
+one week, the cause is drawn by competing risks (:func:`cause_weights`).
 """
 
 from __future__ import annotations
@@ -26,6 +39,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from sim.graph_ops import neighbour_sum, scatter_rows
+
+CHURN_CAUSES = ("seed", "crossing", "incident", "contagion", "background")
+"""Why a consumer left; a consumer's ``churn_cause`` code indexes this tuple."""
+NO_CAUSE = -1
+"""``churn_cause`` code of a consumer who is still a customer."""
+SEED, CROSSING, INCIDENT, CONTAGION, BACKGROUND = range(len(CHURN_CAUSES))
+DRAWN_CAUSES = (CROSSING, INCIDENT, CONTAGION, BACKGROUND)
+"""The causes :func:`cause_weights` weighs, in the order of its rows."""
 
 
 def social_exposure(
@@ -145,3 +166,65 @@ def exit_probability(h: np.ndarray, *direct: np.ndarray) -> np.ndarray:
     for p in direct:
         q += np.subtract(np.float32(1.0), q, dtype=np.float32) * p
     return q
+
+
+def cause_weights(
+    background: np.ndarray,
+    contagion: np.ndarray,
+    direct: np.ndarray,
+    crossing_stated: np.ndarray,
+    incident_stated: np.ndarray,
+) -> np.ndarray:
+    """Competing-risk weights of the causes of one week's exits.
+
+    Each cause is a hazard acting in the same week: the background hazard, the
+    contagion's extra hazard, and the direct exit probability ``p`` read as the
+    hazard ``-log(1 - p)`` (so the total hazard gives the exit probability of
+    :func:`exit_probability`), split between crossing and incident in
+    proportion to their stated intentions. Given an exit, each cause's chance is
+    its hazard's share of the total. A certain direct exit (``p = 1``) leaves
+    the week's hazards no share.
+
+    Args:
+        background: Hazard without churned friends (``hazard`` at ``E = 0``).
+        contagion: Extra hazard from churned friends (total hazard minus
+            background).
+        direct: Combined direct exit probability in [0, 1].
+        crossing_stated: Stated exit intention from a crossing ad.
+        incident_stated: Stated exit intention from incident news.
+
+    Returns:
+        float64 weights of shape ``(4, m)``, rows in :data:`DRAWN_CAUSES` order
+        (crossing, incident, contagion, background).
+    """
+    direct = np.asarray(direct, dtype=np.float64)
+    cross = np.asarray(crossing_stated, dtype=np.float64)
+    stated = cross + np.asarray(incident_stated, dtype=np.float64)
+    share = np.divide(cross, stated, out=np.zeros_like(stated), where=stated > 0)
+    certain = direct >= 1.0
+    h_direct = -np.log1p(-np.where(certain, 0.0, direct))
+    h_direct[certain] = 1.0  # any positive number: only the split between the two counts
+    out = np.empty((4, direct.size), dtype=np.float64)
+    out[0] = h_direct * share
+    out[1] = h_direct * (1.0 - share)
+    out[2] = np.where(certain, 0.0, np.maximum(contagion, 0.0))
+    out[3] = np.where(certain, 0.0, background)
+    return out
+
+
+def draw_cause(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Draw each exit's cause in proportion to its weight.
+
+    Args:
+        weights: Non-negative weights, shape ``(len(DRAWN_CAUSES), m)``.
+        u: One uniform on [0, 1) per exit.
+
+    Returns:
+        int8 codes into :data:`CHURN_CAUSES`: the first cause whose cumulative
+        weight exceeds ``u`` times the total (``background`` if every weight is 0).
+    """
+    cum = np.cumsum(weights, axis=0)
+    x = np.asarray(u, dtype=np.float64) * cum[-1]
+    pick = np.count_nonzero(cum <= x, axis=0)
+    np.minimum(pick, len(DRAWN_CAUSES) - 1, out=pick)
+    return np.asarray(DRAWN_CAUSES, dtype=np.int8)[pick]
