@@ -30,7 +30,14 @@ from sim.network.generators import (
     stochastic_block,
     watts_strogatz,
 )
-from sim.network.interop import as_adjacency, degrees, from_networkx, to_networkx
+from sim.network.interop import (
+    as_adjacency,
+    degrees,
+    from_networkx,
+    node_labels,
+    node_order,
+    to_networkx,
+)
 from sim.network.kinds import BACKENDS, DEFAULTS, KINDS, NetworkDefaults
 
 __all__ = [
@@ -47,6 +54,8 @@ __all__ = [
     "erdos_renyi",
     "from_networkx",
     "load_edgelist",
+    "node_labels",
+    "node_order",
     "sbm_blocks",
     "stochastic_block",
     "to_networkx",
