@@ -610,13 +610,15 @@ class TrustModel(mesa.Model):
                                 dtype=np.float32)
             told = intention[idx] if intention is not None else np.zeros(idx.size, np.float32)
             if h is not None:
-                bg = ch.hazard(p.trust[idx], np.zeros(idx.size, np.float32),
-                               base_hazard=cc.base_hazard,
-                               trust_sensitivity=cc.trust_sensitivity, contagion_ratio=1.0)
-                extra = h[idx].astype(np.float64) - bg
+                zero = np.zeros(idx.size, np.float32)
+                alone = {"base_hazard": cc.base_hazard, "contagion_ratio": 1.0,
+                         "trust_sensitivity": cc.trust_sensitivity}  # no churned friends
+                now = ch.hazard(p.trust[idx], zero, **alone)
+                lost, bg = ch.split_background(now, ch.hazard(p.initial_trust[idx], zero, **alone))
+                extra = h[idx].astype(np.float64) - now
             else:
-                bg = extra = np.zeros(idx.size)
-            weights = ch.cause_weights(bg, extra, direct[idx], cross, told)
+                bg = lost = extra = np.zeros(idx.size)
+            weights = ch.cause_weights(bg, lost, extra, direct[idx], cross, told)
             uc = self.streams.uniform("churn_cause", t, int(idx[-1]) + 1)[idx]
             cause = ch.draw_cause(weights, uc)
             if social is not None:

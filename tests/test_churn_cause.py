@@ -33,7 +33,8 @@ def personal_breach() -> sim.RunResult:
 def test_causes_sum_to_the_churned_counts(personal_breach):
     res = personal_breach
     by = res.churn_by_cause()
-    assert list(by.columns) == ["week", "crossing", "incident", "contagion", "background"]
+    assert list(by.columns) == ["week", "crossing", "incident", "contagion", "trust_loss",
+                                "background"]
     assert by["week"].tolist() == list(range(len(res.weekly)))
     np.testing.assert_array_equal(by.drop(columns="week").sum(axis=1), res.weekly["churned"])
     cause = causes(res)
@@ -43,7 +44,7 @@ def test_causes_sum_to_the_churned_counts(personal_breach):
     assert cause[left].notna().all() and cause[~left].isna().all()
     assert left.sum() == res.summary["churned_cumulative"]
     counts = cause.value_counts()
-    for name in ("crossing", "incident", "contagion", "background"):
+    for name in ("crossing", "incident", "contagion", "trust_loss", "background"):
         assert counts[name] > 0, name  # every cause is at work in this scenario
     assert counts["seed"] == 0
 
@@ -70,10 +71,26 @@ def test_no_incident_cause_without_incidents_nor_crossing_cause_without_stated_e
     assert counts["background"] > 0 and counts["contagion"] > 0
 
 
-def test_only_background_without_direct_exits_or_contagion():
+def test_only_background_when_trust_never_moves_and_nothing_else_acts():
     res = sim.run(small(**ONLY_CHURN_CONTAGION, **{"churn.contagion": False}))
     assert res.summary["churned_cumulative"] > 0
     assert set(causes(res).dropna()) == {"background"}
+
+
+def test_trust_loss_only_where_trust_fell_below_its_start():
+    model = sim.TrustModel(small(**{"strategy.escalation.level": "personal"}))
+    p = None
+    lost_total = 0
+    while model.running:
+        before = None if p is None else (p.trust.copy(), p.churn_cause.copy())
+        model.step()
+        p = model.population
+        if before is not None:
+            new = (before[1] < 0) & (p.churn_cause == 4)  # left this week for trust loss
+            # the trust they left with (this week's, set before churn) is below their start
+            assert (p.trust[new] < p.initial_trust[new]).all()
+            lost_total += int(new.sum())
+    assert lost_total > 0
 
 
 def test_threshold_rule_exits_are_contagion_or_direct_never_background():
@@ -121,4 +138,4 @@ def test_churn_by_cause_reads_a_saved_table_with_string_causes():
     by = churn_by_cause(table, 3)
     assert by.to_dict("list") == {"week": [0, 1, 2], "crossing": [1, 0, 0],
                                   "incident": [0, 0, 0], "contagion": [0, 0, 2],
-                                  "background": [0, 0, 0]}
+                                  "trust_loss": [0, 0, 0], "background": [0, 0, 0]}

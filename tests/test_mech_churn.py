@@ -170,50 +170,62 @@ def test_float64_inputs_give_float32_outputs():
 
 
 def test_cause_codes_name_the_causes_in_order():
-    assert ch.CHURN_CAUSES == ("seed", "crossing", "incident", "contagion", "background")
-    assert (ch.SEED, ch.CROSSING, ch.INCIDENT, ch.CONTAGION, ch.BACKGROUND) == (0, 1, 2, 3, 4)
-    assert ch.DRAWN_CAUSES == (1, 2, 3, 4)
+    assert ch.CHURN_CAUSES == ("seed", "crossing", "incident", "contagion", "trust_loss",
+                               "background")
+    assert (ch.SEED, ch.CROSSING, ch.INCIDENT, ch.CONTAGION, ch.TRUST_LOSS,
+            ch.BACKGROUND) == (0, 1, 2, 3, 4, 5)
+    assert ch.DRAWN_CAUSES == (1, 2, 3, 4, 5)
     assert ch.NO_CAUSE == -1
+
+
+def test_split_background_measures_trust_loss_from_the_start():
+    lost, bg = ch.split_background(np.array([0.03, 0.01, 0.02], np.float32),
+                                   np.array([0.01, 0.03, 0.02], np.float32))
+    assert lost.dtype == bg.dtype == np.float64
+    np.testing.assert_array_equal(bg, np.float32([0.01, 0.01, 0.02]))
+    np.testing.assert_array_equal(lost, [np.float64(np.float32(0.03)) - np.float32(0.01), 0, 0])
 
 
 def test_cause_weights_are_the_competing_hazards():
     w = ch.cause_weights(
         np.array([0.01, 0.02, 0.03], np.float32),   # background
+        np.array([0.04, 0.0, 0.05], np.float32),    # trust loss
         np.array([0.02, 0.0, -1e-9], np.float32),   # contagion (a rounding negative -> 0)
         np.array([0.1, 0.0, 0.5], np.float32),      # direct exit probability
         np.array([0.25, 0.0, 0.0], np.float32),     # crossing intention
         np.array([0.75, 0.0, 2.0], np.float32),     # incident intention
     )
-    assert w.shape == (4, 3) and w.dtype == np.float64
+    assert w.shape == (5, 3) and w.dtype == np.float64
     h1 = -np.log(1 - np.float64(np.float32(0.1)))
-    np.testing.assert_allclose(w[:, 0], [0.25 * h1, 0.75 * h1, np.float32(0.02),
-                                         np.float32(0.01)], rtol=1e-12)
-    np.testing.assert_array_equal(w[:, 1], [0.0, 0.0, 0.0, np.float32(0.02)])
-    np.testing.assert_allclose(w[:, 2], [0.0, np.log(2.0), 0.0, np.float32(0.03)], rtol=1e-12)
+    f = np.float32
+    np.testing.assert_allclose(w[:, 0], [0.25 * h1, 0.75 * h1, f(0.02), f(0.04), f(0.01)],
+                               rtol=1e-12)
+    np.testing.assert_array_equal(w[:, 1], [0.0, 0.0, 0.0, 0.0, f(0.02)])
+    np.testing.assert_allclose(w[:, 2], [0.0, np.log(2.0), 0.0, f(0.05), f(0.03)], rtol=1e-12)
 
 
 def test_cause_weights_of_a_certain_direct_exit_leave_hazards_no_share():
-    w = ch.cause_weights(np.array([0.5, 0.5]), np.array([2.0, 2.0]), np.array([1.0, 1.0]),
-                         np.array([0.3, 0.0]), np.array([0.1, 0.4]))
-    np.testing.assert_allclose(w[:, 0], [0.75, 0.25, 0.0, 0.0])
-    np.testing.assert_allclose(w[:, 1], [0.0, 1.0, 0.0, 0.0])
+    w = ch.cause_weights(np.array([0.5, 0.5]), np.array([0.1, 0.1]), np.array([2.0, 2.0]),
+                         np.array([1.0, 1.0]), np.array([0.3, 0.0]), np.array([0.1, 0.4]))
+    np.testing.assert_allclose(w[:, 0], [0.75, 0.25, 0.0, 0.0, 0.0])
+    np.testing.assert_allclose(w[:, 1], [0.0, 1.0, 0.0, 0.0, 0.0])
     assert np.isfinite(w).all()
 
 
 def test_cause_hazards_add_up_to_the_exit_probability():
     rng = np.random.default_rng(5)
-    bg = rng.uniform(0, 0.05, 50).astype(np.float32)
-    extra = rng.uniform(0, 0.05, 50).astype(np.float32)
+    bg, lost, extra = rng.uniform(0, 0.05, (3, 50)).astype(np.float32)
     direct = rng.uniform(0, 0.9, 50).astype(np.float32)
-    w = ch.cause_weights(bg, extra, direct, direct, direct)
-    q = ch.exit_probability(bg + extra, direct)
+    w = ch.cause_weights(bg, lost, extra, direct, direct, direct)
+    q = ch.exit_probability(bg + lost + extra, direct)
     np.testing.assert_allclose(1 - np.exp(-w.sum(axis=0)), q, rtol=2e-5)
     np.testing.assert_allclose(w[0], w[1])  # equal intentions split the direct hazard evenly
 
 
 def test_draw_cause_picks_by_cumulative_share():
     w = np.array([[1.0, 1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 2.0, 0.0],
-                  [3.0, 3.0, 3.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0]])
+                  [3.0, 3.0, 3.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0],
+                  [0.0, 0.0, 0.0, 0.0, 0.0]])
     u = np.array([0.2499, 0.25, 0.9999, 0.0, 0.7], np.float32)
     got = ch.draw_cause(w, u)
     assert got.dtype == np.int8
@@ -223,8 +235,8 @@ def test_draw_cause_picks_by_cumulative_share():
 
 def test_draw_cause_frequencies_follow_the_weights():
     m = 40_000
-    w = np.tile(np.array([[0.1], [0.2], [0.3], [0.4]]), (1, m))
+    w = np.tile(np.array([[0.1], [0.2], [0.3], [0.15], [0.25]]), (1, m))
     u = np.random.default_rng(2).random(m)
     got = ch.draw_cause(w, u)
-    share = np.bincount(got, minlength=5)[1:] / m
-    np.testing.assert_allclose(share, [0.1, 0.2, 0.3, 0.4], atol=0.01)
+    share = np.bincount(got, minlength=6)[1:] / m
+    np.testing.assert_allclose(share, [0.1, 0.2, 0.3, 0.15, 0.25], atol=0.01)

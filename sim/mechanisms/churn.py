@@ -20,14 +20,14 @@ exit_conversion``: 77% say they would leave, 2–7% do (Ponemon/IBM).
 Why each churner left (:data:`CHURN_CAUSES`): ``crossing`` (a boundary-crossing
 ad's stated exit came true), ``incident`` (an incident's stated exit came true),
 ``contagion`` (friends who left: the hazard's extra factor ``contagion_ratio ** E``,
-or reaching the Watts threshold), ``background`` (the hazard a customer has with
-no churned friends, ``base_hazard * exp(trust_sensitivity * (1 - trust))``: the
-ordinary attrition at the customer's trust), and ``seed`` (churned before week 0).
-Background is not split into a base and a low-trust part: the trust factor is
-measured from full trust, which almost no one has, so a "low trust" share would
-count ordinary attrition at the starting trust as the brand's doing; how much
-churn the brand's trust losses cause is a counterfactual question (switch the
-mechanism off, same draws), not a per-person label. Where several causes act in
+or reaching the Watts threshold), ``trust_loss`` (the extra hazard because the
+customer's trust has fallen below where it started, by ads, word of mouth or
+news), ``background`` (the hazard the customer would have at their starting
+trust, or at their current trust if that is higher: the ordinary attrition that
+happens whatever the brand does), and ``seed`` (churned before week 0). The
+reference for ``trust_loss`` is the customer's own starting trust, not full
+trust, which almost no one has: measured from full trust, ordinary attrition at
+the starting trust would read as the brand's doing. Where several causes act in
 one week, the cause is drawn by competing risks (:func:`cause_weights`).
 """
 
@@ -40,12 +40,12 @@ import scipy.sparse as sp
 
 from sim.graph_ops import neighbour_sum, scatter_rows
 
-CHURN_CAUSES = ("seed", "crossing", "incident", "contagion", "background")
+CHURN_CAUSES = ("seed", "crossing", "incident", "contagion", "trust_loss", "background")
 """Why a consumer left; a consumer's ``churn_cause`` code indexes this tuple."""
 NO_CAUSE = -1
 """``churn_cause`` code of a consumer who is still a customer."""
-SEED, CROSSING, INCIDENT, CONTAGION, BACKGROUND = range(len(CHURN_CAUSES))
-DRAWN_CAUSES = (CROSSING, INCIDENT, CONTAGION, BACKGROUND)
+SEED, CROSSING, INCIDENT, CONTAGION, TRUST_LOSS, BACKGROUND = range(len(CHURN_CAUSES))
+DRAWN_CAUSES = (CROSSING, INCIDENT, CONTAGION, TRUST_LOSS, BACKGROUND)
 """The causes :func:`cause_weights` weighs, in the order of its rows."""
 
 
@@ -168,8 +168,25 @@ def exit_probability(h: np.ndarray, *direct: np.ndarray) -> np.ndarray:
     return q
 
 
+def split_background(at_trust: np.ndarray, at_start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split the no-contagion hazard into trust loss and background.
+
+    Args:
+        at_trust: Hazard at the current trust with no churned friends.
+        at_start: Hazard at the starting trust with no churned friends.
+
+    Returns:
+        ``(trust_loss, background)``: ``max(at_trust - at_start, 0)`` and
+        ``min(at_trust, at_start)`` (float64; they add up to ``at_trust``).
+    """
+    at_trust = np.asarray(at_trust, dtype=np.float64)
+    background = np.minimum(at_trust, np.asarray(at_start, dtype=np.float64))
+    return at_trust - background, background
+
+
 def cause_weights(
     background: np.ndarray,
+    trust_loss: np.ndarray,
     contagion: np.ndarray,
     direct: np.ndarray,
     crossing_stated: np.ndarray,
@@ -178,24 +195,25 @@ def cause_weights(
     """Competing-risk weights of the causes of one week's exits.
 
     Each cause is a hazard acting in the same week: the background hazard, the
-    contagion's extra hazard, and the direct exit probability ``p`` read as the
-    hazard ``-log(1 - p)`` (so the total hazard gives the exit probability of
-    :func:`exit_probability`), split between crossing and incident in
-    proportion to their stated intentions. Given an exit, each cause's chance is
-    its hazard's share of the total. A certain direct exit (``p = 1``) leaves
-    the week's hazards no share.
+    trust-loss hazard, the contagion's extra hazard, and the direct exit
+    probability ``p`` read as the hazard ``-log(1 - p)`` (so the total hazard
+    gives the exit probability of :func:`exit_probability`), split between
+    crossing and incident in proportion to their stated intentions. Given an
+    exit, each cause's chance is its hazard's share of the total. A certain
+    direct exit (``p = 1``) leaves the week's hazards no share.
 
     Args:
-        background: Hazard without churned friends (``hazard`` at ``E = 0``).
-        contagion: Extra hazard from churned friends (total hazard minus
-            background).
+        background: Background hazard (see :func:`split_background`).
+        trust_loss: Extra hazard from trust lost since the start.
+        contagion: Extra hazard from churned friends (total hazard minus the
+            hazard with no churned friends; a rounding negative counts as 0).
         direct: Combined direct exit probability in [0, 1].
         crossing_stated: Stated exit intention from a crossing ad.
         incident_stated: Stated exit intention from incident news.
 
     Returns:
-        float64 weights of shape ``(4, m)``, rows in :data:`DRAWN_CAUSES` order
-        (crossing, incident, contagion, background).
+        float64 weights of shape ``(5, m)``, rows in :data:`DRAWN_CAUSES` order
+        (crossing, incident, contagion, trust_loss, background).
     """
     direct = np.asarray(direct, dtype=np.float64)
     cross = np.asarray(crossing_stated, dtype=np.float64)
@@ -204,11 +222,12 @@ def cause_weights(
     certain = direct >= 1.0
     h_direct = -np.log1p(-np.where(certain, 0.0, direct))
     h_direct[certain] = 1.0  # any positive number: only the split between the two counts
-    out = np.empty((4, direct.size), dtype=np.float64)
+    out = np.empty((len(DRAWN_CAUSES), direct.size), dtype=np.float64)
     out[0] = h_direct * share
     out[1] = h_direct * (1.0 - share)
     out[2] = np.where(certain, 0.0, np.maximum(contagion, 0.0))
-    out[3] = np.where(certain, 0.0, background)
+    out[3] = np.where(certain, 0.0, trust_loss)
+    out[4] = np.where(certain, 0.0, background)
     return out
 
 
