@@ -15,7 +15,7 @@ from sim.config import Scenario
 from sim.kpis import KPIS
 from sim.mechanisms.churn import CHURN_CAUSES
 from sim.model import TrustModel
-from sim.network import node_labels
+from sim.network import edgelist_labels, node_labels
 
 
 def package_version() -> str:
@@ -198,7 +198,10 @@ def run(
     weekly.attrs.update(meta)
     consumers = model.population.to_frame()
     consumers["degree"] = model.degree.astype(np.int32)
-    labels = node_labels(network, model.population.n)
+    n = model.population.n
+    labels = node_labels(network, n)
+    if network is None and scenario.network.kind == "edgelist":
+        labels = edgelist_labels(scenario.network.path, n)
     if labels is not None:
         consumers.insert(1, "label", label_column(labels))
     consumers.attrs.update(meta)

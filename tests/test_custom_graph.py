@@ -111,3 +111,17 @@ def test_a_directed_graph_is_refused_with_the_way_out(how):
 def test_a_multigraph_counts_each_pair_once():
     g = nx.MultiGraph([("a", "b"), ("b", "a"), ("b", "c")])
     assert net.from_networkx(g).nnz == 4
+
+
+def test_an_edge_list_of_labels_keeps_them_in_file_order(tmp_path):
+    path = tmp_path / "friends.csv"
+    path.write_text("source,target\n" + "".join(f"n{i},n{i + 1}\n" for i in range(11)))
+    res = sim.run(small(**{"population.size": 14, "network.kind": "edgelist",
+                           "network.path": str(path), "network.mean_degree": 2}))
+    assert res.consumers["label"].tolist() == [f"n{i}" for i in range(12)] + [None, None]
+    assert neighbours(res.network, 2) == [1, 3]  # n2 sits between n1 and n3, not after n10
+    ints = tmp_path / "ids.csv"
+    ints.write_text("0 1\n1 2\n")
+    res = sim.run(small(**{"population.size": 5, "network.kind": "edgelist",
+                           "network.path": str(ints), "network.mean_degree": 2}))
+    assert "label" not in res.consumers.columns

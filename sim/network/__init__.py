@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from sim.network.assembly import empty_graph
 from sim.network.build import build_network, check_parameters
-from sim.network.edgelist import load_edgelist
+from sim.network.edgelist import edgelist_labels, load_edgelist
 from sim.network.generators import (
     barabasi_albert,
     erdos_renyi,
@@ -50,6 +50,7 @@ __all__ = [
     "build_network",
     "check_parameters",
     "degrees",
+    "edgelist_labels",
     "empty_graph",
     "erdos_renyi",
     "from_networkx",
