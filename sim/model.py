@@ -606,20 +606,17 @@ class TrustModel(mesa.Model):
         if idx.size:
             # competing risks among this week's causes, drawn from a stream of its own
             # so that every other draw (and who leaves) is as without the causes
-            cross = np.multiply(crossed[idx], np.float32(cc.crossing_exit_stated),
-                                dtype=np.float32)
-            told = intention[idx] if intention is not None else np.zeros(idx.size, np.float32)
+            cross = crossed[idx] * np.float32(cc.crossing_exit_stated)
+            told = stated[idx] - cross  # the incident's part
             if h is not None:
-                zero = np.zeros(idx.size, np.float32)
-                alone = {"base_hazard": cc.base_hazard, "contagion_ratio": 1.0,
-                         "trust_sensitivity": cc.trust_sensitivity}  # no churned friends
-                now = ch.hazard(p.trust[idx], zero, **alone)
-                lost, bg = ch.split_background(now, ch.hazard(p.initial_trust[idx], zero, **alone))
-                extra = h[idx].astype(np.float64) - now
+                alone = {"base_hazard": cc.base_hazard, "trust_sensitivity": cc.trust_sensitivity}
+                now = ch.hazard(p.trust[idx], **alone)  # as if no friend had left
+                lost, bg = ch.split_background(now, ch.hazard(p.initial_trust[idx], **alone))
+                extra = h[idx] - now
             else:
                 bg = lost = extra = np.zeros(idx.size)
             weights = ch.cause_weights(bg, lost, extra, direct[idx], cross, told)
-            uc = self.streams.uniform("churn_cause", t, int(idx[-1]) + 1)[idx]
+            uc = self.streams.uniform("churn_cause", t, n)[idx]
             cause = ch.draw_cause(weights, uc)
             if social is not None:
                 cause[social[idx]] = ch.CONTAGION

@@ -64,6 +64,9 @@ def test_no_contagion_cause_when_contagion_is_off():
 
 
 def test_no_incident_cause_without_incidents_nor_crossing_cause_without_stated_exits():
+    res = sim.run(small(**{"strategy.escalation.level": "personal"}))
+    counts = causes(res).value_counts()
+    assert counts["incident"] == 0 and counts["crossing"] > 0
     res = sim.run(small(**{"strategy.escalation.level": "personal",
                            "churn.crossing_exit_stated": 0.0}))
     counts = causes(res).value_counts()

@@ -51,6 +51,13 @@ def test_hazard_ratio_per_exposure_and_trust_sensitivity():
     assert h[0] == pytest.approx(0.01)
     assert h[1] / h[0] == pytest.approx(1.8, rel=1e-5)
     assert h[2] / h[0] == pytest.approx(np.exp(1.0), rel=1e-5)
+    # no exposure given, or the default ratio of 1: no churned friends count
+    alone = ch.hazard(t, base_hazard=0.01, trust_sensitivity=2.0)
+    np.testing.assert_array_equal(alone, ch.hazard(t, e * 0, base_hazard=0.01,
+                                                    trust_sensitivity=2.0, contagion_ratio=1.8))
+    np.testing.assert_array_equal(alone, ch.hazard(t, e, base_hazard=0.01, trust_sensitivity=2.0))
+    np.testing.assert_array_equal(alone, ch.hazard(t, base_hazard=0.01, trust_sensitivity=2.0,
+                                                   contagion_ratio=1.8))
 
 
 def test_threshold_rule_fraction_and_isolated():
@@ -181,27 +188,35 @@ def test_cause_codes_name_the_causes_in_order():
 def test_split_background_measures_trust_loss_from_the_start():
     lost, bg = ch.split_background(np.array([0.03, 0.01, 0.02], np.float32),
                                    np.array([0.01, 0.03, 0.02], np.float32))
-    assert lost.dtype == bg.dtype == np.float64
     np.testing.assert_array_equal(bg, np.float32([0.01, 0.01, 0.02]))
-    np.testing.assert_array_equal(lost, [np.float64(np.float32(0.03)) - np.float32(0.01), 0, 0])
+    np.testing.assert_array_equal(lost, [np.float32(0.03) - np.float32(0.01), 0, 0])
 
 
 def test_cause_weights_are_the_competing_hazards():
+    f = np.float32
+    cross, told = f([0.1, 0.0, 0.0]), f([0.2, 0.0, 2.0])
     w = ch.cause_weights(
-        np.array([0.01, 0.02, 0.03], np.float32),   # background
-        np.array([0.04, 0.0, 0.05], np.float32),    # trust loss
-        np.array([0.02, 0.0, -1e-9], np.float32),   # contagion (a rounding negative -> 0)
-        np.array([0.1, 0.0, 0.5], np.float32),      # direct exit probability
-        np.array([0.25, 0.0, 0.0], np.float32),     # crossing intention
-        np.array([0.75, 0.0, 2.0], np.float32),     # incident intention
+        f([0.01, 0.02, 0.03]),      # background
+        f([0.04, 0.0, 0.05]),       # trust loss
+        f([0.02, 0.0, -1e-9]),      # contagion (a rounding negative -> 0)
+        f([0.1, 0.0, 0.5]),         # direct exit probability
+        cross, told,                # crossing and incident intentions
     )
     assert w.shape == (5, 3) and w.dtype == np.float64
-    h1 = -np.log(1 - np.float64(np.float32(0.1)))
-    f = np.float32
-    np.testing.assert_allclose(w[:, 0], [0.25 * h1, 0.75 * h1, f(0.02), f(0.04), f(0.01)],
-                               rtol=1e-12)
+    h1 = -np.log(1 - np.float64(f(0.1)))
+    share = np.float64(cross[0]) / (np.float64(cross[0]) + np.float64(told[0]))  # 1/3, in f64
+    np.testing.assert_allclose(w[:, 0], [share * h1, (1 - share) * h1, f(0.02), f(0.04),
+                                         f(0.01)], rtol=1e-14)
     np.testing.assert_array_equal(w[:, 1], [0.0, 0.0, 0.0, 0.0, f(0.02)])
-    np.testing.assert_allclose(w[:, 2], [0.0, np.log(2.0), 0.0, f(0.05), f(0.03)], rtol=1e-12)
+    np.testing.assert_allclose(w[:, 2], [0.0, np.log(2.0), 0.0, f(0.05), f(0.03)], rtol=1e-14)
+
+
+def test_cause_weights_without_stated_intentions_give_direct_exits_no_weight():
+    w = ch.cause_weights(np.zeros(2), np.zeros(2), np.zeros(2), np.array([0.0, 0.3]),
+                         np.zeros(2), np.zeros(2))
+    assert not np.isnan(w).any()
+    np.testing.assert_array_equal(w[0], [0.0, 0.0])
+    np.testing.assert_allclose(w[1], [0.0, -np.log(0.7)])  # no intention on record: incident
 
 
 def test_cause_weights_of_a_certain_direct_exit_leave_hazards_no_share():

@@ -83,17 +83,17 @@ def social_exposure(
 
 def hazard(
     trust: np.ndarray,
-    exposure: np.ndarray,
+    exposure: np.ndarray | None = None,
     *,
     base_hazard: float,
     trust_sensitivity: float,
-    contagion_ratio: float,
+    contagion_ratio: float = 1.0,
 ) -> np.ndarray:
     """Weekly churn hazard (a rate; the weekly probability is ``1 - exp(-h)``).
 
     Args:
         trust: Current trust.
-        exposure: Social exposure ``E``.
+        exposure: Social exposure ``E`` (None: no churned friends).
         base_hazard: Hazard at full trust with no churned friends.
         trust_sensitivity: Log-hazard rise per unit of trust lost.
         contagion_ratio: Hazard ratio per unit of exposure.
@@ -107,7 +107,7 @@ def hazard(
     # log h = log base + sensitivity * (1 - trust) + log(ratio) * E, in place
     log_h = np.multiply(trust, f32(-trust_sensitivity), dtype=f32)
     log_h += f32(np.log(base_hazard) + trust_sensitivity)
-    if contagion_ratio != 1.0:
+    if contagion_ratio != 1.0 and exposure is not None:
         log_h += f32(np.log(contagion_ratio)) * exposure
     # capped at exp(60) ~ 1e26: a hazard that large already means certain exit; the
     # cap only keeps float32 from overflowing to inf at extreme settings
@@ -177,10 +177,9 @@ def split_background(at_trust: np.ndarray, at_start: np.ndarray) -> tuple[np.nda
 
     Returns:
         ``(trust_loss, background)``: ``max(at_trust - at_start, 0)`` and
-        ``min(at_trust, at_start)`` (float64; they add up to ``at_trust``).
+        ``min(at_trust, at_start)`` (they add up to ``at_trust``).
     """
-    at_trust = np.asarray(at_trust, dtype=np.float64)
-    background = np.minimum(at_trust, np.asarray(at_start, dtype=np.float64))
+    background = np.minimum(at_trust, at_start)
     return at_trust - background, background
 
 
@@ -218,7 +217,7 @@ def cause_weights(
     direct = np.asarray(direct, dtype=np.float64)
     cross = np.asarray(crossing_stated, dtype=np.float64)
     stated = cross + np.asarray(incident_stated, dtype=np.float64)
-    share = np.divide(cross, stated, out=np.zeros_like(stated), where=stated > 0)
+    share = cross / np.where(stated > 0, stated, 1.0)  # 0 where nothing was stated
     certain = direct >= 1.0
     h_direct = -np.log1p(-np.where(certain, 0.0, direct))
     h_direct[certain] = 1.0  # any positive number: only the split between the two counts
@@ -243,7 +242,7 @@ def draw_cause(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
         weight exceeds ``u`` times the total (``background`` if every weight is 0).
     """
     cum = np.cumsum(weights, axis=0)
-    x = np.asarray(u, dtype=np.float64) * cum[-1]
+    x = u * cum[-1]
     pick = np.count_nonzero(cum <= x, axis=0)
     np.minimum(pick, len(DRAWN_CAUSES) - 1, out=pick)
     return np.asarray(DRAWN_CAUSES, dtype=np.int8)[pick]
