@@ -32,7 +32,10 @@ class RunResult:
 
     Attributes:
         weekly: One row per week, one column per metric.
-        consumers: Final per-consumer table.
+        consumers: Final per-consumer table: ``churn_cause`` says why each
+            churner left (see :data:`sim.mechanisms.churn.CHURN_CAUSES`; empty
+            for customers) and, for a run on a networkx graph or an edge-list
+            file of labels, ``label`` holds each consumer's node.
         survey: The market's survey targets beside the fitted and simulated shares.
         summary: Final KPIs.
         network: The adjacency the run used (CSR, consumer ids as rows).
