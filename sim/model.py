@@ -594,11 +594,10 @@ class TrustModel(mesa.Model):
             h = ch.hazard(p.trust, expo, base_hazard=cc.base_hazard,
                           trust_sensitivity=cc.trust_sensitivity, contagion_ratio=ratio)
             leave = p.customer & (u < ch.exit_probability(h, direct))
-            social = None
         else:
             social = ch.threshold_rule(self.adjacency, ~p.customer, self.degree,
-                                       p.social_threshold) if cc.contagion else None
-            leave = p.customer & ((u < direct) if social is None else (social | (u < direct)))
+                                       p.social_threshold) if cc.contagion else False
+            leave = p.customer & (social | (u < direct))
             h = None
         idx = np.flatnonzero(leave)
         p.customer[idx] = False
@@ -618,7 +617,7 @@ class TrustModel(mesa.Model):
             weights = ch.cause_weights(bg, lost, extra, direct[idx], cross, told)
             uc = self.streams.uniform("churn_cause", t, n)[idx]
             cause = ch.draw_cause(weights, uc)
-            if social is not None:
+            if h is None and cc.contagion:  # at the Watts threshold: certain, so contagion
                 cause[social[idx]] = ch.CONTAGION
             p.churn_cause[idx] = cause
         self._leavers[t] = idx

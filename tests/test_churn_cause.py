@@ -119,6 +119,14 @@ def test_threshold_rule_exits_are_contagion_or_direct_never_background():
     assert (c2 == "crossing").any() and (c2 == "contagion").any()
 
 
+def test_threshold_rule_without_contagion_has_only_direct_exits():
+    res = sim.run(small(**{"churn.rule": "threshold", "churn.contagion": False,
+                           "churn.initial_churned": 40, "strategy.escalation.level": "personal",
+                           **BREACH}))
+    later = causes(res)[res.consumers["churn_week"] >= 0]
+    assert set(later) == {"crossing", "incident"}
+
+
 def test_hazard_rule_counts_cascade_seeds_apart():
     res = sim.run(small(**{"churn.initial_churned": 25}))
     seeds = res.consumers["churn_week"] == -1
