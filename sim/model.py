@@ -573,7 +573,7 @@ class TrustModel(mesa.Model):
     def _churn_step(
         self, t: int, n: int, crossed: np.ndarray, intention: np.ndarray | None
     ) -> int:
-        """Apply churn; returns the number who left this week."""
+        """Apply churn and record each leaver's cause; returns the number who left this week."""
         cc = self.config.churn
         p = self.population
         if not cc.enabled:
@@ -598,9 +598,28 @@ class TrustModel(mesa.Model):
             social = ch.threshold_rule(self.adjacency, ~p.customer, self.degree,
                                        p.social_threshold) if cc.contagion else False
             leave = p.customer & (social | (u < direct))
+            h = None
         idx = np.flatnonzero(leave)
         p.customer[idx] = False
         p.churn_week[idx] = t
+        if idx.size:
+            # competing risks among this week's causes, drawn from a stream of its own
+            # so that every other draw (and who leaves) is as without the causes
+            cross = crossed[idx] * np.float32(cc.crossing_exit_stated)
+            told = stated[idx] - cross  # the incident's part
+            if h is not None:
+                alone = {"base_hazard": cc.base_hazard, "trust_sensitivity": cc.trust_sensitivity}
+                now = ch.hazard(p.trust[idx], **alone)  # as if no friend had left
+                lost, bg = ch.split_background(now, ch.hazard(p.initial_trust[idx], **alone))
+                extra = h[idx] - now
+            else:
+                bg = lost = extra = np.zeros(idx.size)
+            weights = ch.cause_weights(bg, lost, extra, direct[idx], cross, told)
+            uc = self.streams.uniform("churn_cause", t, n)[idx]
+            cause = ch.draw_cause(weights, uc)
+            if h is None and cc.contagion:  # at the Watts threshold: certain, so contagion
+                cause[social[idx]] = ch.CONTAGION
+            p.churn_cause[idx] = cause
         self._leavers[t] = idx
         for old in [w for w in self._leavers if w < t - cc.contagion_window]:
             del self._leavers[old]

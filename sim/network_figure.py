@@ -1,4 +1,4 @@
-"""The network figure: a neighbourhood of consumers coloured by trust, churned marked."""
+"""The network figure: a neighbourhood of consumers coloured by trust, churners by cause."""
 
 from __future__ import annotations
 
@@ -13,6 +13,18 @@ from sim.plotting import DPI, fig_caption, fig_title
 
 NETWORK_SAMPLE = 300
 """Number of consumers drawn in the network figure."""
+
+CAUSE_STYLE = {
+    "contagion": ("X", "#6c3483", "friends left (contagion)"),
+    "crossing": ("D", "#1f618d", "an ad crossed the line"),
+    "incident": ("s", "#17202a", "incident news"),
+    "trust_loss": ("^", "#85c1e9", "trust lost since the start (ads, word of mouth, news)"),
+    "background": ("v", "#aab7b8", "background (would leave at their starting trust)"),
+    "seed": ("*", "#f5b041", "left before week 0 (seed)"),
+}
+"""Marker, colour and legend text of churners by cause (``consumers["churn_cause"]``)."""
+LEFT_STYLE = ("X", "#566573", "left the brand")
+"""Churners of a table without causes (saved before causes were recorded)."""
 
 
 def network_sample(
@@ -71,17 +83,40 @@ def network_sample(
     return np.sort(np.array(order[:size], dtype=np.int64))
 
 
+def churner_groups(
+    consumers: pd.DataFrame, nodes: np.ndarray
+) -> list[tuple[tuple[str, str, str], np.ndarray]]:
+    """The drawn churners, grouped by cause.
+
+    Args:
+        consumers: Final per-consumer table (``customer``; ``churn_cause`` if recorded).
+        nodes: The drawn consumers.
+
+    Returns:
+        ``(marker, colour, legend text)`` and a mask over ``nodes``, per cause
+        present among them, in :data:`CAUSE_STYLE` order (one group of
+        :data:`LEFT_STYLE` for a table without causes).
+    """
+    left = ~consumers["customer"].to_numpy(dtype=bool)[nodes]
+    if "churn_cause" not in consumers.columns:
+        return [(LEFT_STYLE, left)] if left.any() else []
+    cause = consumers["churn_cause"].astype(object).to_numpy()[nodes]
+    groups = [(style, left & (cause == name)) for name, style in CAUSE_STYLE.items()]
+    return [(style, who) for style, who in groups if who.any()]
+
+
 def fig_network(
     adjacency: sp.csr_array | sp.csr_matrix,
     consumers: pd.DataFrame,
     scenario: Scenario | None = None,
     size: int = NETWORK_SAMPLE,
 ) -> Figure:
-    """The network at a glance: a neighbourhood coloured by trust, churned marked.
+    """The network at a glance: a neighbourhood coloured by trust, churners marked by cause.
 
     Args:
         adjacency: The run's adjacency.
-        consumers: Final per-consumer table (``trust``, ``customer``).
+        consumers: Final per-consumer table (``trust``, ``customer``, and
+            ``churn_cause`` if recorded).
         scenario: The run's scenario (title).
         size: Number of consumers to draw (a few hundred reads best).
 
@@ -110,18 +145,23 @@ def fig_network(
     stay = ~churned[nodes]
     sc = ax.scatter(xy[stay, 0], xy[stay, 1], c=trust[nodes][stay], cmap="RdYlGn",
                     vmin=0, vmax=1, s=36, edgecolors="#333333", linewidths=0.3, zorder=2)
-    ax.scatter(xy[~stay, 0], xy[~stay, 1], marker="X", s=60, c=trust[nodes][~stay],
-               cmap="RdYlGn", vmin=0, vmax=1, edgecolors="black", linewidths=0.9, zorder=3)
     cbar = fig.colorbar(sc, ax=ax, shrink=0.8, pad=0.01)
-    cbar.set_label("Trust in the brand at the end (0 = none, 1 = full)")
+    cbar.set_label("Trust in the brand at the end, customers (0 = none, 1 = full)")
     handles = [
         Line2D([], [], marker="o", ls="", markerfacecolor="#f7dc6f", markeredgecolor="#333333",
                ms=7, label=f"customer ({int(stay.sum())})"),
-        Line2D([], [], marker="X", ls="", markerfacecolor="#f7dc6f", markeredgecolor="black",
-               ms=8, label=f"churned ({int((~stay).sum())})"),
-        Line2D([], [], color="#b3b6b7", lw=1, label="friendship"),
     ]
-    ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.9)
+    for style, who in churner_groups(consumers, nodes):
+        marker, colour, text = style
+        ax.scatter(xy[who, 0], xy[who, 1], marker=marker, s=70 if marker == "*" else 48,
+                   c=colour, edgecolors="black", linewidths=0.6, zorder=3)
+        handles.append(Line2D([], [], marker=marker, ls="", markerfacecolor=colour,
+                              markeredgecolor="black", ms=8,
+                              label=f"left: {text} ({int(who.sum())})"))
+    handles.append(Line2D([], [], color="#b3b6b7", lw=1, label="friendship"))
+    # outside the drawing, so that it hides no consumer
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=2,
+              fontsize=8, frameon=False)
     ax.set_axis_off()
     if len(xy):
         pad = 0.05
@@ -132,6 +172,10 @@ def fig_network(
         f"{len(nodes)} neighbouring consumers of {n:,} (mean trust here "
         f"{trust[nodes].mean():.2f}, everyone {trust.mean():.2f})", fontsize=10)
     fig_caption(fig, "Neighbourhood grown friend by friend from the churned consumer with the most "
-                "churned friends; colour = final trust; X = left the brand.")
+                "churned friends; colour = final trust of customers; marker = why a churner left."
+                "\nBackground = the weekly attrition a customer has at their starting trust, not "
+                "word of mouth; trust lost = the extra hazard since their trust fell.\nWhere "
+                "several causes acted in the same week, one was drawn in proportion to its hazard "
+                "(competing risks). Counts for everyone: RunResult.churn_by_cause().")
     fig.suptitle(fig_title(scenario, "Word of mouth at a glance"), fontweight="bold")
     return fig

@@ -13,6 +13,7 @@ import pandas as pd
 from scipy import special
 
 from sim.markets import DISPOSITIONS, SEGMENTS, FittedMarket
+from sim.mechanisms.churn import CHURN_CAUSES, NO_CAUSE, SEED
 
 NOT_CHURNED = np.iinfo(np.int32).max
 """``churn_week`` of a consumer who is still a customer."""
@@ -36,6 +37,9 @@ class Population:
         social_threshold: Watts rule: churned-friend share that makes them leave.
         customer: Still a customer.
         churn_week: Week they left (:data:`NOT_CHURNED` if still a customer).
+        churn_cause: Why they left: an int8 code into
+            :data:`sim.mechanisms.churn.CHURN_CAUSES` (``NO_CAUSE``, -1, if still
+            a customer).
         opted_in: Gave specific consent.
         aware_week: Week they learned of the latest incident (-1: not aware).
         neg_buzz: Decayed amount of negative word of mouth heard.
@@ -54,6 +58,7 @@ class Population:
     social_threshold: np.ndarray
     customer: np.ndarray
     churn_week: np.ndarray
+    churn_cause: np.ndarray
     opted_in: np.ndarray
     aware_week: np.ndarray
     neg_buzz: np.ndarray
@@ -89,6 +94,8 @@ class Population:
         df["segment"] = pd.Categorical.from_codes(df["segment"], categories=list(SEGMENTS))
         cw = df["churn_week"].astype("Int32")
         df["churn_week"] = cw.mask(cw == NOT_CHURNED)
+        code = df["churn_cause"].to_numpy()
+        df["churn_cause"] = pd.Categorical.from_codes(code, categories=list(CHURN_CAUSES))
         aw = df["aware_week"].astype("Int32")
         df["aware_week"] = aw.mask(aw < 0)
         return df
@@ -140,10 +147,12 @@ def sample_population(
         soc = np.full(n, social_threshold, dtype=np.float32)
     customer = np.ones(n, dtype=bool)
     churn_week = np.full(n, NOT_CHURNED, dtype=np.int32)
+    churn_cause = np.full(n, NO_CAUSE, dtype=np.int8)
     if initial_churned:
         seeds = rng.choice(n, size=initial_churned, replace=False)
         customer[seeds] = False
         churn_week[seeds] = SEED_CHURN_WEEK
+        churn_cause[seeds] = SEED
     return Population(
         segment=seg,
         threshold=thr,
@@ -152,6 +161,7 @@ def sample_population(
         social_threshold=soc,
         customer=customer,
         churn_week=churn_week,
+        churn_cause=churn_cause,
         opted_in=np.zeros(n, dtype=bool),
         aware_week=np.full(n, -1, dtype=np.int32),
         neg_buzz=np.zeros(n, dtype=np.float32),

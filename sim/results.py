@@ -13,7 +13,9 @@ import scipy.sparse as sp
 
 from sim.config import Scenario
 from sim.kpis import KPIS
+from sim.mechanisms.churn import CHURN_CAUSES
 from sim.model import TrustModel
+from sim.network import edgelist_labels, node_labels
 
 
 def package_version() -> str:
@@ -30,7 +32,10 @@ class RunResult:
 
     Attributes:
         weekly: One row per week, one column per metric.
-        consumers: Final per-consumer table.
+        consumers: Final per-consumer table: ``churn_cause`` says why each
+            churner left (see :data:`sim.mechanisms.churn.CHURN_CAUSES`; empty
+            for customers) and, for a run on a networkx graph or an edge-list
+            file of labels, ``label`` holds each consumer's node.
         survey: The market's survey targets beside the fitted and simulated shares.
         summary: Final KPIs.
         network: The adjacency the run used (CSR, consumer ids as rows).
@@ -45,6 +50,54 @@ class RunResult:
     network: sp.csr_array
     scenario: Scenario
     meta: dict[str, Any] = field(default_factory=dict)
+
+    def churn_by_cause(self) -> pd.DataFrame:
+        """Customers who left each week, by cause (see :func:`churn_by_cause`)."""
+        return churn_by_cause(self.consumers, len(self.weekly))
+
+
+def churn_by_cause(consumers: pd.DataFrame, weeks: int) -> pd.DataFrame:
+    """Weekly counts of leavers by cause.
+
+    Kept apart from the weekly table, whose columns the golden tables fix.
+
+    Args:
+        consumers: A run's consumer table (``churn_week``, ``churn_cause``).
+        weeks: Number of weeks run.
+
+    Returns:
+        One row per week (``week`` 0 .. weeks-1), one int column per cause of
+        :data:`sim.mechanisms.churn.CHURN_CAUSES` except ``seed`` (seeds left
+        before week 0); each row sums to the weekly table's ``churned``.
+    """
+    cw = consumers["churn_week"]
+    left = (cw.notna() & (cw >= 0)).to_numpy(dtype=bool)
+    week = cw[left].to_numpy(dtype=np.int64)
+    code = pd.Categorical(consumers["churn_cause"][left], categories=CHURN_CAUSES).codes
+    counts = np.zeros((weeks, len(CHURN_CAUSES)), dtype=np.int64)
+    np.add.at(counts, (week, code), 1)
+    table = pd.DataFrame(counts, columns=list(CHURN_CAUSES)).drop(columns="seed")
+    table.insert(0, "week", np.arange(weeks, dtype=np.int64))
+    return table
+
+
+def label_column(labels: list[Any]) -> pd.Series:
+    """The consumer table's ``label`` column from a graph's nodes.
+
+    Labels of one plain kind (all strings, all integers...) are kept as they
+    are; mixed or composite labels (tuples) become their ``str`` so that the
+    table can be written to Parquet. Consumers beyond the graph's nodes have none.
+
+    Args:
+        labels: One label (or None) per consumer.
+
+    Returns:
+        An object column.
+    """
+    col = pd.Series(labels, dtype=object)
+    if pd.api.types.infer_dtype(col, skipna=True) not in ("string", "integer", "empty"):
+        col = pd.Series([None if x is None else str(x) for x in labels], dtype=object)
+    return col
 
 
 def survey_table(model: TrustModel) -> pd.DataFrame:
@@ -116,7 +169,10 @@ def run(
     Args:
         scenario: The validated scenario (see :func:`sim.load_scenario`).
         network: Optional network to use instead of the scenario's: a scipy
-            sparse adjacency or a networkx graph with ``population.size`` nodes.
+            sparse adjacency, or an undirected networkx graph with at most
+            ``population.size`` nodes (a directed one is refused); consumers
+            take the graph's nodes in :func:`sim.network.node_order` and
+            ``consumers["label"]`` holds each consumer's node.
         progress: Optional callback ``progress(week_done, weeks)``.
 
     Returns:
@@ -145,6 +201,12 @@ def run(
     weekly.attrs.update(meta)
     consumers = model.population.to_frame()
     consumers["degree"] = model.degree.astype(np.int32)
+    n = model.population.n
+    labels = node_labels(network, n)
+    if network is None and scenario.network.kind == "edgelist":
+        labels = edgelist_labels(scenario.network.path, n)
+    if labels is not None:
+        consumers.insert(1, "label", label_column(labels))
     consumers.attrs.update(meta)
     return RunResult(
         weekly=weekly,

@@ -27,6 +27,7 @@ STREAMS = (
     "incidents",
     "churn",
     "purchase",
+    "churn_cause",
 )
 SETUP_WEEK = -1
 

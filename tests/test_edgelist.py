@@ -39,9 +39,11 @@ def test_edgelist_formats(tmp_path: Path) -> None:
     # Integer file whose first line is a header of other words.
     hdr = write(tmp_path, "h.txt", "a b\n0 3\n3 3\n")
     assert net.degrees(net.load_edgelist(hdr, 4)).tolist() == [1, 0, 0, 1]
-    # Labels: sorted order, mixed separators, tabs.
+    # Labels: file order (bob, carol, alice), mixed separators, tabs.
     labels = write(tmp_path, "l.txt", "bob\tcarol\nalice, bob\n")
-    assert net.load_edgelist(labels, 3).toarray().tolist() == [[0, 1, 0], [1, 0, 1], [0, 1, 0]]
+    assert net.load_edgelist(labels, 3).toarray().tolist() == [[0, 1, 1], [1, 0, 0], [1, 0, 0]]
+    assert net.edgelist_labels(labels, 4) == ["bob", "carol", "alice", None]
+    assert net.edgelist_labels(write(tmp_path, "i.txt", "0 1\n"), 2) is None
     named = write(tmp_path, "n.txt", "from to\nx y\n")  # a named header, then labels
     assert net.load_edgelist(named, 2).nnz == 2
 

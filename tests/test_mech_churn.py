@@ -51,6 +51,13 @@ def test_hazard_ratio_per_exposure_and_trust_sensitivity():
     assert h[0] == pytest.approx(0.01)
     assert h[1] / h[0] == pytest.approx(1.8, rel=1e-5)
     assert h[2] / h[0] == pytest.approx(np.exp(1.0), rel=1e-5)
+    # no exposure given, or the default ratio of 1: no churned friends count
+    alone = ch.hazard(t, base_hazard=0.01, trust_sensitivity=2.0)
+    np.testing.assert_array_equal(alone, ch.hazard(t, e * 0, base_hazard=0.01,
+                                                    trust_sensitivity=2.0, contagion_ratio=1.8))
+    np.testing.assert_array_equal(alone, ch.hazard(t, e, base_hazard=0.01, trust_sensitivity=2.0))
+    np.testing.assert_array_equal(alone, ch.hazard(t, base_hazard=0.01, trust_sensitivity=2.0,
+                                                   contagion_ratio=1.8))
 
 
 def test_threshold_rule_fraction_and_isolated():
@@ -164,3 +171,87 @@ def test_float64_inputs_give_float32_outputs():
     assert s.dtype == np.float32 and s.tolist() == pytest.approx([0.05, 0.015], rel=1e-6)
     e = ch.social_exposure(_star(2), {}, 5, window=3, decay=0.5)
     assert e.dtype == np.float32 and e.shape == (3,) and not e.any()
+
+
+# --------------------------------------------------------------------------- causes
+
+
+def test_cause_codes_name_the_causes_in_order():
+    assert ch.CHURN_CAUSES == ("seed", "crossing", "incident", "contagion", "trust_loss",
+                               "background")
+    assert (ch.SEED, ch.CROSSING, ch.INCIDENT, ch.CONTAGION, ch.TRUST_LOSS,
+            ch.BACKGROUND) == (0, 1, 2, 3, 4, 5)
+    assert ch.DRAWN_CAUSES == (1, 2, 3, 4, 5)
+    assert ch.NO_CAUSE == -1
+
+
+def test_split_background_measures_trust_loss_from_the_start():
+    lost, bg = ch.split_background(np.array([0.03, 0.01, 0.02], np.float32),
+                                   np.array([0.01, 0.03, 0.02], np.float32))
+    np.testing.assert_array_equal(bg, np.float32([0.01, 0.01, 0.02]))
+    np.testing.assert_array_equal(lost, [np.float32(0.03) - np.float32(0.01), 0, 0])
+
+
+def test_cause_weights_are_the_competing_hazards():
+    f = np.float32
+    cross, told = f([0.1, 0.0, 0.0]), f([0.2, 0.0, 2.0])
+    w = ch.cause_weights(
+        f([0.01, 0.02, 0.03]),      # background
+        f([0.04, 0.0, 0.05]),       # trust loss
+        f([0.02, 0.0, -1e-9]),      # contagion (a rounding negative -> 0)
+        f([0.1, 0.0, 0.5]),         # direct exit probability
+        cross, told,                # crossing and incident intentions
+    )
+    assert w.shape == (5, 3) and w.dtype == np.float64
+    h1 = -np.log(1 - np.float64(f(0.1)))
+    share = np.float64(cross[0]) / (np.float64(cross[0]) + np.float64(told[0]))  # 1/3, in f64
+    np.testing.assert_allclose(w[:, 0], [share * h1, (1 - share) * h1, f(0.02), f(0.04),
+                                         f(0.01)], rtol=1e-14)
+    np.testing.assert_array_equal(w[:, 1], [0.0, 0.0, 0.0, 0.0, f(0.02)])
+    np.testing.assert_allclose(w[:, 2], [0.0, np.log(2.0), 0.0, f(0.05), f(0.03)], rtol=1e-14)
+
+
+def test_cause_weights_without_stated_intentions_give_direct_exits_no_weight():
+    w = ch.cause_weights(np.zeros(2), np.zeros(2), np.zeros(2), np.array([0.0, 0.3]),
+                         np.zeros(2), np.zeros(2))
+    assert not np.isnan(w).any()
+    np.testing.assert_array_equal(w[0], [0.0, 0.0])
+    np.testing.assert_allclose(w[1], [0.0, -np.log(0.7)])  # no intention on record: incident
+
+
+def test_cause_weights_of_a_certain_direct_exit_leave_hazards_no_share():
+    w = ch.cause_weights(np.array([0.5, 0.5]), np.array([0.1, 0.1]), np.array([2.0, 2.0]),
+                         np.array([1.0, 1.0]), np.array([0.3, 0.0]), np.array([0.1, 0.4]))
+    np.testing.assert_allclose(w[:, 0], [0.75, 0.25, 0.0, 0.0, 0.0])
+    np.testing.assert_allclose(w[:, 1], [0.0, 1.0, 0.0, 0.0, 0.0])
+    assert np.isfinite(w).all()
+
+
+def test_cause_hazards_add_up_to_the_exit_probability():
+    rng = np.random.default_rng(5)
+    bg, lost, extra = rng.uniform(0, 0.05, (3, 50)).astype(np.float32)
+    direct = rng.uniform(0, 0.9, 50).astype(np.float32)
+    w = ch.cause_weights(bg, lost, extra, direct, direct, direct)
+    q = ch.exit_probability(bg + lost + extra, direct)
+    np.testing.assert_allclose(1 - np.exp(-w.sum(axis=0)), q, rtol=2e-5)
+    np.testing.assert_allclose(w[0], w[1])  # equal intentions split the direct hazard evenly
+
+
+def test_draw_cause_picks_by_cumulative_share():
+    w = np.array([[1.0, 1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 2.0, 0.0],
+                  [3.0, 3.0, 3.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0],
+                  [0.0, 0.0, 0.0, 0.0, 0.0]])
+    u = np.array([0.2499, 0.25, 0.9999, 0.0, 0.7], np.float32)
+    got = ch.draw_cause(w, u)
+    assert got.dtype == np.int8
+    assert got.tolist() == [ch.CROSSING, ch.CONTAGION, ch.CONTAGION, ch.INCIDENT,
+                            ch.BACKGROUND]  # all-zero weights: background
+
+
+def test_draw_cause_frequencies_follow_the_weights():
+    m = 40_000
+    w = np.tile(np.array([[0.1], [0.2], [0.3], [0.15], [0.25]]), (1, m))
+    u = np.random.default_rng(2).random(m)
+    got = ch.draw_cause(w, u)
+    share = np.bincount(got, minlength=6)[1:] / m
+    np.testing.assert_allclose(share, [0.1, 0.2, 0.3, 0.15, 0.25], atol=0.01)

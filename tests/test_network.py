@@ -269,12 +269,13 @@ def test_from_networkx_mapping_and_sizes() -> None:
     graph = nx.Graph([("carol", "alice"), ("alice", "bob"), ("bob", "bob")])
     adj = net.from_networkx(graph, n=5)
     assert_valid(adj, 5)
-    # Sorted: alice 0, bob 1, carol 2; the self-loop is dropped; 3 and 4 isolated.
-    assert adj.toarray().tolist()[:3] == [[0, 1, 1, 0, 0], [1, 0, 0, 0, 0], [1, 0, 0, 0, 0]]
-    mixed = nx.Graph([("x", 1), (1, 2.5)])  # not sortable: insertion order x, 1, 2.5
+    # Graph order: carol 0, alice 1, bob 2; the self-loop is dropped; 3 and 4 isolated.
+    assert adj.toarray().tolist()[:3] == [[0, 1, 0, 0, 0], [1, 0, 1, 0, 0], [0, 1, 0, 0, 0]]
+    mixed = nx.Graph([("x", 1), (1, 2.5)])  # graph order x, 1, 2.5
     assert net.from_networkx(mixed).toarray().tolist() == [[0, 1, 0], [1, 0, 1], [0, 1, 0]]
-    directed = nx.DiGraph([(0, 1), (1, 0), (1, 2)])
-    assert net.from_networkx(directed).nnz == 4
+    with pytest.raises(ScenarioError, match=r"directed graph.*to_undirected"):
+        net.from_networkx(nx.DiGraph([(0, 1), (1, 0), (1, 2)]))
+    assert net.from_networkx(nx.DiGraph([(0, 1), (1, 0), (1, 2)]).to_undirected()).nnz == 4
     with pytest.raises(ScenarioError, match=r"population\.size"):
         net.from_networkx(nx.path_graph(6), n=5)
 

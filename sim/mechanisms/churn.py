@@ -16,6 +16,19 @@ Two rules, chosen by ``churn.rule``:
 Under both rules, stated exit intentions (after an incident, or after a
 boundary-crossing ad) become actual exits with probability ``intention *
 exit_conversion``: 77% say they would leave, 2–7% do (Ponemon/IBM).
+
+Why each churner left (:data:`CHURN_CAUSES`): ``crossing`` (a boundary-crossing
+ad's stated exit came true), ``incident`` (an incident's stated exit came true),
+``contagion`` (friends who left: the hazard's extra factor ``contagion_ratio ** E``,
+or reaching the Watts threshold), ``trust_loss`` (the extra hazard because the
+customer's trust has fallen below where it started, by ads, word of mouth or
+news), ``background`` (the hazard the customer would have at their starting
+trust, or at their current trust if that is higher: the ordinary attrition that
+happens whatever the brand does), and ``seed`` (churned before week 0). The
+reference for ``trust_loss`` is the customer's own starting trust, not full
+trust, which almost no one has: measured from full trust, ordinary attrition at
+the starting trust would read as the brand's doing. Where several causes act in
+one week, the cause is drawn by competing risks (:func:`cause_weights`).
 """
 
 from __future__ import annotations
@@ -26,6 +39,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from sim.graph_ops import neighbour_sum, scatter_rows
+
+CHURN_CAUSES = ("seed", "crossing", "incident", "contagion", "trust_loss", "background")
+"""Why a consumer left; a consumer's ``churn_cause`` code indexes this tuple."""
+NO_CAUSE = -1
+"""``churn_cause`` code of a consumer who is still a customer."""
+SEED, CROSSING, INCIDENT, CONTAGION, TRUST_LOSS, BACKGROUND = range(len(CHURN_CAUSES))
+DRAWN_CAUSES = (CROSSING, INCIDENT, CONTAGION, TRUST_LOSS, BACKGROUND)
+"""The causes :func:`cause_weights` weighs, in the order of its rows."""
 
 
 def social_exposure(
@@ -62,17 +83,17 @@ def social_exposure(
 
 def hazard(
     trust: np.ndarray,
-    exposure: np.ndarray,
+    exposure: np.ndarray | None = None,
     *,
     base_hazard: float,
     trust_sensitivity: float,
-    contagion_ratio: float,
+    contagion_ratio: float = 1.0,
 ) -> np.ndarray:
     """Weekly churn hazard (a rate; the weekly probability is ``1 - exp(-h)``).
 
     Args:
         trust: Current trust.
-        exposure: Social exposure ``E``.
+        exposure: Social exposure ``E`` (None: no churned friends).
         base_hazard: Hazard at full trust with no churned friends.
         trust_sensitivity: Log-hazard rise per unit of trust lost.
         contagion_ratio: Hazard ratio per unit of exposure.
@@ -86,7 +107,7 @@ def hazard(
     # log h = log base + sensitivity * (1 - trust) + log(ratio) * E, in place
     log_h = np.multiply(trust, f32(-trust_sensitivity), dtype=f32)
     log_h += f32(np.log(base_hazard) + trust_sensitivity)
-    if contagion_ratio != 1.0:
+    if contagion_ratio != 1.0 and exposure is not None:
         log_h += f32(np.log(contagion_ratio)) * exposure
     # capped at exp(60) ~ 1e26: a hazard that large already means certain exit; the
     # cap only keeps float32 from overflowing to inf at extreme settings
@@ -145,3 +166,83 @@ def exit_probability(h: np.ndarray, *direct: np.ndarray) -> np.ndarray:
     for p in direct:
         q += np.subtract(np.float32(1.0), q, dtype=np.float32) * p
     return q
+
+
+def split_background(at_trust: np.ndarray, at_start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split the no-contagion hazard into trust loss and background.
+
+    Args:
+        at_trust: Hazard at the current trust with no churned friends.
+        at_start: Hazard at the starting trust with no churned friends.
+
+    Returns:
+        ``(trust_loss, background)``: ``max(at_trust - at_start, 0)`` and
+        ``min(at_trust, at_start)`` (they add up to ``at_trust``).
+    """
+    background = np.minimum(at_trust, at_start)
+    return at_trust - background, background
+
+
+def cause_weights(
+    background: np.ndarray,
+    trust_loss: np.ndarray,
+    contagion: np.ndarray,
+    direct: np.ndarray,
+    crossing_stated: np.ndarray,
+    incident_stated: np.ndarray,
+) -> np.ndarray:
+    """Competing-risk weights of the causes of one week's exits.
+
+    Each cause is a hazard acting in the same week: the background hazard, the
+    trust-loss hazard, the contagion's extra hazard, and the direct exit
+    probability ``p`` read as the hazard ``-log(1 - p)`` (so the total hazard
+    gives the exit probability of :func:`exit_probability`), split between
+    crossing and incident in proportion to their stated intentions. Given an
+    exit, each cause's chance is its hazard's share of the total. A certain
+    direct exit (``p = 1``) leaves the week's hazards no share.
+
+    Args:
+        background: Background hazard (see :func:`split_background`).
+        trust_loss: Extra hazard from trust lost since the start.
+        contagion: Extra hazard from churned friends (total hazard minus the
+            hazard with no churned friends; a rounding negative counts as 0).
+        direct: Combined direct exit probability in [0, 1].
+        crossing_stated: Stated exit intention from a crossing ad.
+        incident_stated: Stated exit intention from incident news.
+
+    Returns:
+        float64 weights of shape ``(5, m)``, rows in :data:`DRAWN_CAUSES` order
+        (crossing, incident, contagion, trust_loss, background).
+    """
+    direct = np.asarray(direct, dtype=np.float64)
+    cross = np.asarray(crossing_stated, dtype=np.float64)
+    stated = cross + np.asarray(incident_stated, dtype=np.float64)
+    share = cross / np.where(stated > 0, stated, 1.0)  # 0 where nothing was stated
+    certain = direct >= 1.0
+    h_direct = -np.log1p(-np.where(certain, 0.0, direct))
+    h_direct[certain] = 1.0  # any positive number: only the split between the two counts
+    out = np.empty((len(DRAWN_CAUSES), direct.size), dtype=np.float64)
+    out[0] = h_direct * share
+    out[1] = h_direct * (1.0 - share)
+    out[2] = np.where(certain, 0.0, np.maximum(contagion, 0.0))
+    out[3] = np.where(certain, 0.0, trust_loss)
+    out[4] = np.where(certain, 0.0, background)
+    return out
+
+
+def draw_cause(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Draw each exit's cause in proportion to its weight.
+
+    Args:
+        weights: Non-negative weights, shape ``(len(DRAWN_CAUSES), m)``.
+        u: One uniform on [0, 1) per exit.
+
+    Returns:
+        int8 codes into :data:`CHURN_CAUSES`: the first cause whose cumulative
+        weight exceeds ``u`` times the total (``background`` if every weight is 0).
+    """
+    cum = np.cumsum(weights, axis=0)
+    x = u * cum[-1]
+    pick = np.count_nonzero(cum <= x, axis=0)
+    np.minimum(pick, len(DRAWN_CAUSES) - 1, out=pick)
+    return np.asarray(DRAWN_CAUSES, dtype=np.int8)[pick]

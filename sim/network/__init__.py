@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from sim.network.assembly import empty_graph
 from sim.network.build import build_network, check_parameters
-from sim.network.edgelist import load_edgelist
+from sim.network.edgelist import edgelist_labels, load_edgelist
 from sim.network.generators import (
     barabasi_albert,
     erdos_renyi,
@@ -30,7 +30,14 @@ from sim.network.generators import (
     stochastic_block,
     watts_strogatz,
 )
-from sim.network.interop import as_adjacency, degrees, from_networkx, to_networkx
+from sim.network.interop import (
+    as_adjacency,
+    degrees,
+    from_networkx,
+    node_labels,
+    node_order,
+    to_networkx,
+)
 from sim.network.kinds import BACKENDS, DEFAULTS, KINDS, NetworkDefaults
 
 __all__ = [
@@ -43,10 +50,13 @@ __all__ = [
     "build_network",
     "check_parameters",
     "degrees",
+    "edgelist_labels",
     "empty_graph",
     "erdos_renyi",
     "from_networkx",
     "load_edgelist",
+    "node_labels",
+    "node_order",
     "sbm_blocks",
     "stochastic_block",
     "to_networkx",

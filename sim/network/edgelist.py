@@ -77,8 +77,14 @@ def _int_tokens(tokens: list[str]) -> bool:
     return bool(tokens) and _INTS_RE.fullmatch("\n".join(tokens)) is not None
 
 
-def _parse_text(text: str, file: Path, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Parse edge-list text line by line, reporting the first bad line."""
+def _parse_text(
+    text: str, file: Path, n: int
+) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
+    """Parse edge-list text line by line, reporting the first bad line.
+
+    Returns the endpoint arrays and, for a file of labels, the labels in
+    consumer order (None for integer ids).
+    """
     us: list[str] = []
     vs: list[str] = []
     linenos: list[int] = []
@@ -135,10 +141,11 @@ def _parse_text(text: str, file: Path, n: int) -> tuple[np.ndarray, np.ndarray]:
                 f"node id {wrong} is out of range; integer ids must be in [0, {n}) "
                 f"for {n} consumers",
             )
-        return u, v
+        return u, v, None
 
     _check_not_mixed(us, vs, linenos, lines, file)
-    labels = sorted(set(us) | set(vs))
+    # file order (first mention), never sorted: n0, n1, ..., n10 stay in that order
+    labels = list(dict.fromkeys(x for pair in zip(us, vs, strict=True) for x in pair))
     if len(labels) > n:
         raise ScenarioError.one(
             "network.path",
@@ -148,7 +155,7 @@ def _parse_text(text: str, file: Path, n: int) -> tuple[np.ndarray, np.ndarray]:
     index = {label: i for i, label in enumerate(labels)}
     u = np.fromiter(map(index.__getitem__, us), dtype=np.int64, count=len(us))
     v = np.fromiter(map(index.__getitem__, vs), dtype=np.int64, count=len(vs))
-    return u, v
+    return u, v, labels
 
 
 def _check_not_mixed(
@@ -245,11 +252,13 @@ def load_edgelist(path: str | Path, n: int) -> sp.csr_array:
     ``from``/``to``, ``u``/``v``...); a first line such as ``5 x`` or ``0.5,1``
     is data, and refused as a bad id. If every id is an integer, ids are
     consumer indices and must lie in ``[0, n)``; otherwise every id is a label
-    (string) and the ``L`` distinct labels become consumers ``0..L-1`` in
-    sorted order, which needs ``L <= n``. A file that mixes integer ids and
-    labels is refused (a mistyped id would otherwise renumber every consumer),
-    and so is a file without edges. Consumers no line mentions are isolated;
-    self-loops and repeated ties are dropped.
+    (string) and the ``L`` distinct labels become consumers ``0..L-1`` in the
+    order the file first mentions them (never sorted, so ``n2`` stays before
+    ``n10``), which needs ``L <= n``; :func:`edgelist_labels` gives them. A
+    file that mixes integer ids and labels is refused (a mistyped id would
+    otherwise renumber every consumer), and so is a file without edges.
+    Consumers no line mentions are isolated; self-loops and repeated ties are
+    dropped.
 
     Errors name the line number and what was expected; they quote the line
     only after an earlier line has held an edge, so the content of a file
@@ -268,6 +277,32 @@ def load_edgelist(path: str | Path, n: int) -> sp.csr_array:
             range, or there are more labels than consumers (all under
             ``network.path``).
     """
+    return _read(path, n)[0]
+
+
+def edgelist_labels(path: str | Path, n: int) -> list[str | None] | None:
+    """The node labels of an edge-list file of labels, in consumer order.
+
+    Reads the file again (label files are read line by line, so this costs
+    about what loading it did).
+
+    Args:
+        path: The edge-list file.
+        n: Number of consumers.
+
+    Returns:
+        ``n`` labels (None for consumers no line mentions), or None for a
+        file of integer consumer ids.
+
+    Raises:
+        ScenarioError: As :func:`load_edgelist`.
+    """
+    labels = _read(path, n)[1]
+    return None if labels is None else [*labels, *[None] * (n - len(labels))]
+
+
+def _read(path: str | Path, n: int) -> tuple[sp.csr_array, list[str] | None]:
+    """Load an edge-list file: the adjacency and its labels (None for integer ids)."""
     n = _check_n(n)
     if not isinstance(path, (str, os.PathLike)) or not str(path):
         raise ScenarioError.one("network.path", "must be the path of an edge-list file", path)
@@ -284,7 +319,8 @@ def load_edgelist(path: str | Path, n: int) -> sp.csr_array:
         ) from None
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
-    parsed = _parse_fast(raw, n) if len(raw) >= _FAST_PARSE_MIN_BYTES else None
+    fast = _parse_fast(raw, n) if len(raw) >= _FAST_PARSE_MIN_BYTES else None
+    parsed = None if fast is None else (*fast, None)
     if parsed is None:
         try:
             text = raw.decode("utf-8")
@@ -296,4 +332,4 @@ def load_edgelist(path: str | Path, n: int) -> sp.csr_array:
                 file=file,
             ) from None
         parsed = _parse_text(text, file, n)
-    return _from_pairs(parsed[0], parsed[1], n)
+    return _from_pairs(parsed[0], parsed[1], n), parsed[2]

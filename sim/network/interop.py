@@ -21,29 +21,61 @@ if TYPE_CHECKING:
     import networkx as nx
 
 
-def from_networkx(graph: nx.Graph, n: int | None = None) -> sp.csr_array:
-    """Convert a networkx graph to the simulation's adjacency format.
+def node_order(graph: nx.Graph) -> list[Any]:
+    """The graph's nodes in consumer order: consumer ``i`` is node ``node_order(graph)[i]``.
 
-    Nodes are numbered ``0..L-1`` in sorted order when they sort, else in
-    insertion order. Directed edges count as undirected ties; self-loops and
-    parallel edges are dropped. Consumers ``L..n-1`` are isolated.
+    Nodes that are exactly the integers ``0..L-1`` keep their number (node ``i``
+    is consumer ``i``, whatever order they were added in); any other nodes are
+    taken in the graph's own order (``graph.nodes``, i.e. insertion order), never
+    sorted, so ``n0, n1, ..., n10`` stay in that order rather than becoming
+    ``n0, n1, n10, ...``.
 
     Args:
-        graph: Any networkx graph.
+        graph: A networkx graph.
+
+    Returns:
+        The nodes, one per consumer ``0..L-1``.
+    """
+    nodes = list(graph.nodes)
+    ints = all(isinstance(x, int | np.integer) and not isinstance(x, bool) for x in nodes)
+    if ints and set(nodes) == set(range(len(nodes))):
+        return list(range(len(nodes)))
+    return nodes
+
+
+def from_networkx(graph: nx.Graph, n: int | None = None) -> sp.csr_array:
+    """Convert an undirected networkx graph to the simulation's adjacency format.
+
+    Consumers ``0..L-1`` are the graph's nodes in :func:`node_order` (the
+    integers ``0..L-1`` as themselves, other labels in the graph's order; the
+    run's consumer table keeps each node in its ``label`` column). Self-loops
+    and parallel edges are dropped. Consumers ``L..n-1`` are isolated.
+
+    A directed graph is refused: ties here are friendships, which carry word of
+    mouth, news and churn both ways, and silently reading a follower graph as
+    friendships (or dropping one direction) would change what it means. Pass
+    ``graph.to_undirected()`` to tie every pair linked in either direction.
+
+    Args:
+        graph: An undirected networkx graph (``Graph`` or ``MultiGraph``).
         n: Number of consumers; defaults to ``graph.number_of_nodes()``.
 
     Returns:
         The symmetric ``(n, n)`` CSR adjacency.
 
     Raises:
-        ScenarioError: If ``n`` is bad or smaller than the number of nodes
-            (``population.size``).
+        ScenarioError: If the graph is directed (key ``network``), or ``n`` is
+            bad or smaller than the number of nodes (``population.size``).
     """
-    nodes = list(graph.nodes)
-    try:
-        nodes = sorted(nodes)
-    except TypeError:
-        pass
+    if graph.is_directed():
+        raise ScenarioError.one(
+            "network",
+            "is a directed graph; ties here are friendships and carry word of mouth both "
+            "ways, so pass an undirected graph: graph.to_undirected() ties every pair "
+            "linked in either direction",
+            type(graph).__name__,
+        )
+    nodes = node_order(graph)
     n = len(nodes) if n is None else _check_n(n, allow_zero=True)
     if len(nodes) > n:
         raise ScenarioError.one(
@@ -57,11 +89,28 @@ def from_networkx(graph: nx.Graph, n: int | None = None) -> sp.csr_array:
     return _from_pairs(pairs[:, 0], pairs[:, 1], n)
 
 
+def node_labels(network: Any, n: int) -> list[Any] | None:
+    """Each consumer's node in a user-supplied networkx graph.
+
+    Args:
+        network: What the run was given as its network.
+        n: Number of consumers.
+
+    Returns:
+        ``n`` labels in consumer order (None for consumers beyond the graph's
+        nodes), or None if ``network`` is not a networkx graph.
+    """
+    if not (hasattr(network, "nodes") and hasattr(network, "edges")):
+        return None
+    nodes = node_order(network)
+    return nodes + [None] * (n - len(nodes))
+
+
 def as_adjacency(network: Any, n: int) -> sp.csr_array:
     """Normalise a user-supplied network to the simulation's adjacency format.
 
     Args:
-        network: A networkx graph (see :func:`from_networkx`), or a square
+        network: An undirected networkx graph (see :func:`from_networkx`), or a square
             scipy sparse matrix/array or dense array whose non-zero
             off-diagonal entries are ties (read as undirected, so a one-sided
             entry still makes a tie).
