@@ -23,6 +23,7 @@ from typing import Any
 _PUBLIC = {
     "Comparison": "sim.compare",
     "abnormal_churn": "sim.compare",
+    "calibrate": "sim.calibrate.run",
     "compare": "sim.compare",
     "Scenario": "sim.config",
     "ScenarioError": "sim.errors",
