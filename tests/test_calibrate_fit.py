@@ -52,6 +52,7 @@ def test_the_objective_is_picklable_for_worker_processes(toy):
     assert again({"purchase.base_rate": 0.1}).loglik == obj({"purchase.base_rate": 0.1}).loglik
 
 
+@pytest.mark.slow
 def test_optuna_recovers_a_known_purchase_rate(toy):
     spec, _, obj = toy
     study = open_study(None, seed=3, dims=1)
@@ -64,6 +65,7 @@ def test_optuna_recovers_a_known_purchase_rate(toy):
     assert table["purchase.base_rate"].between(0.1, 0.18).all()
 
 
+@pytest.mark.slow
 def test_a_resumed_study_keeps_its_trials_and_continues(tmp_path, toy):
     spec, _, obj = toy
     url = f"sqlite:///{tmp_path / 'study.sqlite3'}"
@@ -80,6 +82,7 @@ def test_a_resumed_study_keeps_its_trials_and_continues(tmp_path, toy):
     assert states == {"COMPLETE": 8, "FAIL": 1}
 
 
+@pytest.mark.slow
 def test_an_interrupted_search_marks_running_trials_failed(tmp_path, toy):
     spec, _, obj = toy
     url = f"sqlite:///{tmp_path / 'study.sqlite3'}"
@@ -100,6 +103,7 @@ def test_an_interrupted_search_marks_running_trials_failed(tmp_path, toy):
     assert res.complete == 4 and res.trials["number"].tolist()[:2] == [0, 1]
 
 
+@pytest.mark.slow
 def test_sim_calibrate_writes_a_folder_whose_best_scenario_runs(tmp_path):
     spec = toy_spec(tmp_path, trials=6)
     res = sim.calibrate(spec, toy_data(tmp_path), out=tmp_path / "cal", workers=0,
