@@ -59,10 +59,11 @@ def test_optuna_recovers_a_known_purchase_rate(toy):
     res = optimize(obj, spec.priors, study, trials=24, executor=InlineExecutor())
     assert res.complete == 24
     assert abs(res.best["purchase.base_rate"] - TRUE_RATE) < 0.015
-    table = near_best(res, 2.0)
-    assert math.isclose(table["weight"].sum(), 1.0) and table.iloc[0]["weight"] == \
-        table["weight"].max()
-    assert table["purchase.base_rate"].between(0.1, 0.18).all()
+    table = near_best(res, 0.25)  # a quarter of 24 is 6: at least 10 are kept
+    assert len(table) == 10 and math.isclose(table["weight"].sum(), 1.0)
+    assert table.iloc[0]["purchase.base_rate"] == res.best["purchase.base_rate"]
+    assert abs(table["purchase.base_rate"].median() - TRUE_RATE) < 0.03
+    assert len(near_best(res, 1.0)) == 24
 
 
 @pytest.mark.slow

@@ -206,26 +206,28 @@ def result(study: Any) -> OptunaResult:
                         len(rows))
 
 
-def near_best(res: OptunaResult, within: float) -> pd.DataFrame:
-    """The trials within ``within`` log-posterior units of the best, likelihood-weighted.
+MIN_NEAR_BEST = 10
+"""The near-best set keeps at least this many trials (all of them if fewer finished)."""
+
+
+def near_best(res: OptunaResult, share: float) -> pd.DataFrame:
+    """The best ``share`` of the finished trials (at least :data:`MIN_NEAR_BEST`), equally weighted.
 
     Not a posterior: Optuna samples where it expects good values, not in
-    proportion to the posterior. The table shows how flat the likelihood is
-    around the best (a profile of the near-optimal set), in the posterior
-    file format: the fitted keys plus ``weight`` (``exp(value - best)``,
-    normalised). ``within = 0`` keeps the best trial alone.
+    proportion to the posterior. The set shows how flat the fit is around
+    the best: TPE concentrates its trials along the directions the data pin
+    down and leaves them spread along the ones they do not. It comes in the
+    posterior file format (the fitted keys plus ``weight``), best first.
 
     Args:
         res: The search's result.
-        within: Log-posterior units below the best that still count.
+        share: Share of the finished trials to keep, in ``(0, 1]``.
 
     Returns:
-        The table, best first.
+        The table.
     """
-    t = res.trials
-    keep = t[t["value"] >= res.best_value - within].sort_values("value", ascending=False)
-    keys = list(res.best)
-    out = keep[keys].reset_index(drop=True)
-    w = np.exp(keep["value"].to_numpy() - res.best_value)
-    out["weight"] = w / w.sum()
+    t = res.trials.sort_values(["value", "number"], ascending=[False, True])
+    n = min(len(t), max(MIN_NEAR_BEST, math.ceil(share * len(t))))
+    out = t.head(n)[list(res.best)].reset_index(drop=True)
+    out["weight"] = 1.0 / n
     return out

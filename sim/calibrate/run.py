@@ -272,9 +272,9 @@ def summary_markdown(res: CalibrationResult) -> str:
     if res.method == "optuna":
         lines += ["**Method: Optuna (point estimate).** The values below are the single "
                   "best parameter set found, not a posterior. The ranges are those of the "
-                  f"near-best trials (within {spec.optuna.near_best:g} log-likelihood units of "
-                  "the best): they show how flat the fit is around the best, but they are "
-                  "not credible intervals. Use `--method abc` for a posterior.", ""]
+                  f"near-best trials (the best {100 * spec.optuna.near_best:g}% of the "
+                  "trials, at least 10): they show how flat the fit is around the best, but "
+                  "they are not credible intervals. Use `--method abc` for a posterior.", ""]
     else:
         lines += ["**Method: ABC-SMC (posterior).** Ranges are 90% posterior intervals.", ""]
     lines += ["| parameter | fitted | range | prior 90% | narrowed to | verdict |",
@@ -286,7 +286,7 @@ def summary_markdown(res: CalibrationResult) -> str:
         lines.append(f"| `{r.key}` | {res.best[r.key]:.4g} | {r.fit_low:.4g} - {r.fit_high:.4g}"
                      f" | {r.prior_low:.4g} - {r.prior_high:.4g} | {100 * r.width_ratio:.0f}% "
                      f"of the prior width | {verdict} |")
-    weak = [r.key for r in ident.itertuples() if r.identified is False]
+    weak = [r.key for r in ident.itertuples() if r.identified is not None and not r.identified]
     lines += [""]
     if weak:
         lines += [f"The data cannot tell {', '.join(f'`{k}`' for k in weak)} apart from "

@@ -133,11 +133,18 @@ class TargetTable(_Table):
 
 
 class OptunaTable(_Table):
-    """Optuna settings."""
+    """Optuna settings.
+
+    Attributes:
+        sampler: ``tpe`` or ``cmaes``.
+        trials: Finished trials in all (a resumed search counts earlier ones).
+        near_best: Share of the finished trials kept as the near-best set
+            (the best ones, at least 10, equally weighted).
+    """
 
     sampler: Literal["tpe", "cmaes"] = "tpe"
     trials: int = Field(200, ge=1, le=1_000_000)
-    near_best: float = Field(2.0, ge=0, allow_inf_nan=False)
+    near_best: float = Field(0.1, gt=0, le=1, allow_inf_nan=False)
 
 
 class AbcTable(_Table):
