@@ -137,8 +137,8 @@ def main(args: argparse.Namespace) -> int:
                         progress=update, draw=_figures())
     except KeyboardInterrupt:
         close()
-        print("\ninterrupted: finished trials are kept in "
-              f"{out}/\nresume with: {resume_hint(args, out)}", file=sys.stderr)
+        print(f"\ninterrupted: finished work (trials, or ABC batches) is kept in {out}/\n"
+              f"resume with: {resume_hint(args, out)}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except SweepUsageError as err:
         close()

@@ -22,6 +22,7 @@ Layer: calibration objective (over sim.run and the paired incident cost).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -186,10 +187,20 @@ class Objective:
                           float(np.sqrt(np.sum(self.summary(rates, targets) ** 2))),
                           rates, targets)
 
-    def summary_of(self, params: Mapping[str, float]) -> np.ndarray:
-        """Simulate ``params`` and return the ABC summary (see :meth:`summary`)."""
-        ev = self(params)
-        return self.summary(ev.rates, ev.targets)
+    def summary_of(self, params: Mapping[str, float], seed: int | None = None) -> np.ndarray:
+        """Simulate ``params`` and return the ABC summary (see :meth:`summary`).
+
+        Args:
+            params: Values of the fitted keys.
+            seed: Root seed for this simulation (ABC-SMC gives each particle its
+                own); None: the spec's seed (common random numbers).
+
+        Returns:
+            The summary vector.
+        """
+        obj = self if seed is None else dataclasses.replace(self, seed=int(seed) % 2**63)
+        ev = obj(params)
+        return obj.summary(ev.rates, ev.targets)
 
     def observed_summary(self) -> np.ndarray:
         """The data's own summary: zeros (the summary holds differences from the data)."""
@@ -331,3 +342,8 @@ def mean_rates(tables: list[pd.DataFrame]) -> pd.DataFrame:
     out.attrs["n0"] = float(np.mean([t.attrs["n0"] for t in tables]))
     out.attrs["replicates"] = len(tables)
     return out
+
+
+def euclidean(simulated: np.ndarray, observed: np.ndarray) -> float:
+    """The ABC distance between two summaries (see :meth:`Objective.summary`)."""
+    return float(np.sqrt(np.sum((np.asarray(simulated) - np.asarray(observed)) ** 2)))

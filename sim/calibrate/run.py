@@ -23,7 +23,7 @@ import pandas as pd
 
 import sim.calibrate.folder as cfolder
 from sim.calibrate.data import Observed
-from sim.calibrate.objective import Evaluation, Objective
+from sim.calibrate.objective import Evaluation, Objective, euclidean
 from sim.calibrate.optimize import near_best, open_study, optimize
 from sim.calibrate.predictive import coverage, predictive_band
 from sim.calibrate.spec import CalibrationSpec, load_calibration_spec
@@ -185,12 +185,18 @@ def _abc(spec: CalibrationSpec, objective: Objective, handle: Any, folder: Path 
     except ImportError:
         raise ScenarioError.one("method", "ABC-SMC is not available in this build "
                                 "(sim.calibrate.abc); use method = 'optuna'", "abc") from None
+    max_gen = spec.abc.max_generations
+
+    def report(p: Any) -> None:  # an AbcProgress after every batch
+        if progress is not None:
+            progress(p.generation + int(p.done), max_gen)
+
     res = abc.abc_smc(
         spec.priors, objective.summary_of, objective.observed_summary(),
-        population_size=spec.abc.population_size, max_generations=spec.abc.max_generations,
-        min_epsilon=spec.abc.min_epsilon, executor=handle.executor,
-        db_path=None if folder is None else folder / "abc.sqlite3", resume=resume,
-        progress=progress, seed=spec.seed)
+        population_size=spec.abc.population_size, max_generations=max_gen,
+        min_epsilon=spec.abc.min_epsilon, distance=euclidean, executor=handle.executor,
+        db_path=None if folder is None else folder / "abc_checkpoint", resume=resume,
+        progress=report, seed=spec.seed)
     post = res.draws
     best = {k: weighted_quantile(post[k].to_numpy(), post["weight"].to_numpy(), 0.5)
             for k in spec.keys}
@@ -280,7 +286,7 @@ def summary_markdown(res: CalibrationResult) -> str:
     lines += ["| parameter | fitted | range | prior 90% | narrowed to | verdict |",
               "| --- | --- | --- | --- | --- | --- |"]
     for r in ident.itertuples():
-        verdict = ("cannot tell: too few near-best trials" if r.identified is None else
+        verdict = ("cannot tell: too few draws" if r.identified is None else
                    "pinned down by the data" if r.identified else
                    "NOT identified: the data barely narrow it")
         lines.append(f"| `{r.key}` | {res.best[r.key]:.4g} | {r.fit_low:.4g} - {r.fit_high:.4g}"
