@@ -44,6 +44,26 @@ def test_the_loglik_peaks_near_the_truth_and_the_summary_is_zero_length_consiste
     assert math.isclose(float(np.sqrt((vec ** 2).sum())), ev.distance)
 
 
+def test_targets_measure_the_incident_cost_and_the_annual_churn(tmp_path):
+    events = ('[[incidents.events]]\nweek = 8\nseverity = 0.9\nresponsible = false\n'
+              'media_reach = 0.5\n')
+    targets = ('[[targets]]\nkind = "abnormal_churn"\nlow = 0.5\nhigh = 0.9\n'
+               '[[targets]]\nkind = "annual_churn"\nlow = 0.0\nhigh = 1.0\n')
+    path = toy_spec(tmp_path, extra=targets)
+    brand = tmp_path / "toy_brand.toml"
+    brand.write_text(brand.read_text() + events)
+    spec = load_calibration_spec(path)
+    obj = Objective.from_spec(spec, spec.read_data(toy_data(tmp_path)))
+    ev = obj({"purchase.base_rate": 0.1})
+    cost, annual = ev.targets.values()
+    # A bad breach costs customers (paired run without it, same draws), far below a 50% band.
+    assert 0 < cost < 0.5
+    assert ev.terms["target 0: abnormal_churn"] < 0 == ev.terms["target 1: annual_churn"]
+    sd = (0.9 - 0.5) / 4
+    assert ev.terms["target 0: abnormal_churn"] == pytest.approx(-0.5 * ((0.5 - cost) / sd) ** 2)
+    assert 0 < annual < 1
+
+
 def test_the_objective_is_picklable_for_worker_processes(toy):
     import pickle
 

@@ -31,7 +31,7 @@ def test_the_shipped_example_is_valid():
     spec = load_calibration_spec(EXAMPLE)
     assert len(spec.keys) == 6 and spec.method == "optuna"
     assert spec.scenario.population.size == 10000 and spec.scenario.run.seed == 7
-    assert spec.targets[0].kind == "abnormal_churn"
+    assert spec.targets[0].kind == "annual_churn" and spec.optuna.sampler == "cmaes"
 
 
 def test_overrides_change_the_budget_and_size(tmp_path):
