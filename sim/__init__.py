@@ -21,6 +21,9 @@ from typing import Any
 # is quick and a Ctrl-C during start-up can be handled before numpy, pandas and
 # mesa load.
 _PUBLIC = {
+    "Attribution": "sim.attribution",
+    "attribution": "sim.attribution",
+    "explain": "sim.attribution",
     "Comparison": "sim.compare",
     "abnormal_churn": "sim.compare",
     "calibrate": "sim.calibrate.run",

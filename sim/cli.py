@@ -3,10 +3,11 @@
 Subcommands::
 
     trustsim run SCENARIO [--set key=value ...] [--seed N] [--out DIR] [--force]
-    trustsim compare A.toml B.toml [--replicates R] [--set key=value ...]
+    trustsim compare A.toml B.toml [--replicates R] [--set[-a|-b] key=value ...] [--posterior F]
     trustsim validate FILE...
     trustsim markets [NAME...]
     trustsim report DIR
+    trustsim explain SCENARIO [--set key=value ...] [--size N] [--seed S]   (sim.explain_cli)
     trustsim sweep ... / trustsim analyze ...   (from sim.sweep.cli, when installed)
 
 Exit codes a shell script can trust: 0 success; 1 a user error (invalid
@@ -159,37 +160,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_compare(args: argparse.Namespace) -> int:
-    """Handle ``trustsim compare``."""
-    from sim.app.comparison_folder import MARKER, write_comparison
-    from sim.compare import compare
-    from sim.files import check_output_dir, default_output_dir
-
-    ov = _overrides(args)
-    sa, sb = load_with_overrides(args.a, ov), load_with_overrides(args.b, ov)
-    out = Path(args.out) if args.out else default_output_dir(f"compare-{sa.name}-vs-{sb.name}")
-    check_output_dir(out, force=args.force, marker=MARKER)
-    executor = None
-    if args.jobs > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        executor = ProcessPoolExecutor(max_workers=args.jobs)
-    try:
-        with _progress_bar(2 * args.replicates, "runs", args.quiet, "run") as bar:
-            cmp = compare(sa, sb, replicates=args.replicates, confidence=args.confidence,
-                          progress=_callback(bar), executor=executor)
-    finally:
-        if executor is not None:
-            executor.shutdown(cancel_futures=True)
-    write_comparison(cmp, out, force=args.force, figures=not args.no_figures)
-    if args.quiet:
-        print(out)
-        return EXIT_OK
-    print(cmp.format_table())
-    print(f"results written to {out}/")
-    return EXIT_OK
-
-
 def _checked_with_warnings(
     path: Path, overrides: dict[str, Any]
 ) -> tuple[Scenario | None, list[str], ScenarioError | None]:
@@ -293,16 +263,6 @@ summary.json, scenario.toml (the resolved scenario: 'trustsim run
 DIR/scenario.toml' reproduces the run exactly) and figures/*.png/.svg.
 --set values are TOML: numbers, true/false, "text" (a bare word is text too)."""
 
-_COMPARE_EPILOG = """\
-examples:
-  trustsim compare scenarios/escalation_ramp.toml scenarios/transparent_brand.toml
-  trustsim compare baseline data_breach --replicates 10 --set population.size=20000
-  trustsim compare baseline consent_first --jobs 4 --out results/consent
-
-Both sides use A's run.seed; replicate r sets run.replicate=r on both, so each
-pair shares population, network and random draws (common random numbers).
-Differences are B - A with a paired t confidence interval. --set applies to both."""
-
 _VALIDATE_EPILOG = """\
 examples:
   trustsim validate scenarios/*.toml
@@ -328,18 +288,7 @@ Redraws figures/ and rewrites summary.json from the folder's tables and
 scenario.toml (e.g. after upgrading trustsim)."""
 
 
-_positive_int = whole_number(1)
 _nonneg_int = whole_number(0)
-
-
-def _confidence(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-    if not 0.0 < v < 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {v}")
-    return v
 
 
 def _add_common(p: argparse.ArgumentParser, *, sets: bool = True, seed: bool = True,
@@ -390,20 +339,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replicate number (sets run.replicate)")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("compare", help="compare two strategies on the same consumers",
-                       description="Compare strategy B against strategy A with common random "
-                                   "numbers and paired confidence intervals.",
-                       epilog=_COMPARE_EPILOG, formatter_class=_FORMATTER)
-    p.add_argument("a", metavar="A", help="reference scenario (file or built-in name)")
-    p.add_argument("b", metavar="B", help="alternative scenario (file or built-in name)")
-    p.add_argument("-r", "--replicates", type=_positive_int, default=5, metavar="R",
-                   help="paired replicates (default 5; at least 2 for an interval)")
-    p.add_argument("--confidence", type=_confidence, default=0.95, metavar="LEVEL",
-                   help="confidence level of the intervals (default 0.95)")
-    p.add_argument("-j", "--jobs", type=_positive_int, default=1, metavar="N",
-                   help="runs in parallel processes (default 1)")
-    _add_common(p, out_default="results/compare-<A>-vs-<B>-<timestamp>/")
-    p.set_defaults(func=cmd_compare)
+    from sim.compare_cli import add_parser as add_compare
+    add_compare(sub)
 
     p = sub.add_parser("validate", help="check scenario files without running them",
                        description="Check scenario files; list every problem.",
@@ -433,6 +370,8 @@ def build_parser() -> argparse.ArgumentParser:
     from sim.calibrate.cli import add_parser as add_calibrate
     from sim.dashboard.cli import add_parser as add_dashboard
     add_dashboard(sub)
+    from sim.explain_cli import add_parser as add_explain
+    add_explain(sub)
     add_calibrate(sub)
     try:
         from sim.sweep.cli import add_parsers

@@ -13,6 +13,18 @@ Example:
     >>> cmp = sim.compare("scenarios/baseline.toml", "scenarios/transparent_brand.toml",
     ...                   replicates=5, overrides={"population.size": 2000})  # doctest: +SKIP
     >>> cmp.table  # one row per metric: a_mean, b_mean, diff, ci_low, ci_high  # doctest: +SKIP
+
+Each side can take its own overrides (``overrides_a``, ``overrides_b``), e.g.
+the same built-in breach handled well on one side and badly on the other. An
+incident's abnormal churn is reported only when the two sides differ in their
+incidents alone (:func:`sim.scenario_diff.differences`); otherwise the
+comparison says which other differences the churn figure would include.
+
+With a ``posterior`` (see :mod:`sim.posterior`), replicate ``r`` draws the
+behavioural parameters from it (the same draw on both sides), so the spread
+of the paired differences over replicates includes what we do not know about
+the brand; the table then also gives the range of the difference over the
+draws and the probability that B does better than A.
 """
 
 from __future__ import annotations
@@ -28,10 +40,21 @@ import numpy as np
 import pandas as pd
 
 from sim import kpis
+from sim.abnormal_churn import abnormal_churn, first_incident, incident_side
+from sim.compare_stats import (
+    WEEKLY_METRICS,
+    paired_draws,
+    paired_interval,
+    replicate_scenario,
+    spread_over_draws,
+    weekly_differences,
+)
 from sim.config import Scenario
 from sim.errors import ScenarioError
-from sim.results import RunResult, run
-from sim.scenario_io import load_scenario, with_overrides
+from sim.posterior import Posterior, as_posterior
+from sim.results import run
+from sim.scenario_diff import describe, differences
+from sim.scenario_io import load_scenario, normalise_overrides, with_overrides
 
 COMPARED: tuple[str, ...] = (
     "retention", "revenue_cumulative", "mean_trust", "mean_trust_customers", "churn_rate",
@@ -41,9 +64,6 @@ COMPARED: tuple[str, ...] = (
 
 FINAL_METRICS: dict[str, str] = {k: kpis.get(k).description for k in COMPARED}
 """Final KPIs compared (keys of :attr:`sim.RunResult.summary`) and their meaning."""
-
-WEEKLY_METRICS: tuple[str, ...] = ("retention", "mean_trust", "revenue_cumulative", "customers")
-"""Weekly columns kept for each replicate (for the comparison figure)."""
 
 
 Overrides = Mapping[str, Any] | Iterable[str] | None
@@ -67,10 +87,17 @@ class Comparison:
             ``ci_low``, ``ci_high`` over replicates.
         runs: One row per (side, replicate, week) with :data:`WEEKLY_METRICS`.
         notes: Remarks about the pairing (e.g. a seed that was aligned).
-        incident_cost: When exactly one side has incidents: the abnormal churn
-            they cause by the end of the run (see :func:`abnormal_churn`), as
-            ``{"side", "week", "mean", "ci_low", "ci_high", "per_replicate"}``;
+        incident_cost: When the sides differ in their incidents alone: if one
+            side has incidents, the abnormal churn they cause by the end of the
+            run (see :func:`abnormal_churn`); if both have, the difference of
+            B's against A's. As ``{"side", "week", "mean", "ci_low", "ci_high",
+            "per_replicate", "kind"}`` (``kind`` ``"abnormal"`` or ``"extra"``);
             else None.
+        differences: Every key on which the two scenarios differ, as
+            ``(key, value in A, value in B)`` (see :mod:`sim.scenario_diff`).
+        posterior: The posterior the replicates drew from, or None.
+        draws: With a posterior: one row per replicate, ``replicate``, ``draw``
+            (the posterior's row) and the drawn values; else None.
     """
 
     a: Scenario
@@ -84,6 +111,9 @@ class Comparison:
     runs: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     incident_cost: dict[str, Any] | None = None
+    differences: list[tuple[str, Any, Any]] = field(default_factory=list)
+    posterior: Posterior | None = None
+    draws: pd.DataFrame | None = None
 
     def row(self, metric: str) -> pd.Series:
         """The :attr:`table` row of one metric.
@@ -143,20 +173,26 @@ class Comparison:
         tag_b = "" if lb.startswith("B: ") else " (B)"
         head = (f"{lb}{tag_b} vs {la}{tag_a}: {self.replicates} paired replicate"
                 f"{'s' if self.replicates != 1 else ''}, {shared}")
+        if self.posterior is not None:
+            head += f"; parameters drawn from {Path(self.posterior.path).name}"
         rows = [("metric", "A", "B", "B - A", f"{pct}% CI (paired t)")]
+        if self.posterior is not None:
+            rows[0] += (f"{pct}% of draws", "B better")
         for _, r in self.table.iterrows():
             m = r["metric"]
-            ci = "n/a (1 replicate)" if math.isnan(r["ci_low"]) else (
-                f"[{kpis.format_diff(m, r['ci_low'], unit=False)}, "
-                f"{kpis.format_diff(m, r['ci_high'], unit=False)}]{kpis.diff_unit(m)}")
-            rows.append((
+            row = (
                 kpis.get(m).short,
                 kpis.format_value(m, r["a_mean"]),
                 kpis.format_value(m, r["b_mean"]),
                 kpis.format_diff(m, r["diff"]),
-                ci,
-            ))
-        widths = [max(len(row[i]) for row in rows) for i in range(5)]
+                _interval(m, r["ci_low"], r["ci_high"]),
+            )
+            if self.posterior is not None:
+                p = r["p_b_better"]
+                row += (_interval(m, r["draws_low"], r["draws_high"]),
+                        "n/a" if math.isnan(p) else f"{100 * p:.0f}%")
+            rows.append(row)
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         lines = [head]
         for k, row in enumerate(rows):
             lines.append("  " + "  ".join(
@@ -164,98 +200,70 @@ class Comparison:
                 for i, cell in enumerate(row)).rstrip())
             if k == 0:
                 lines.append("  " + "  ".join("-" * w for w in widths))
-        ic = self.incident_cost
-        if ic is not None:
-            ci = ("" if math.isnan(ic["ci_low"]) else
-                  f" [{100 * ic['ci_low']:.2f}%, {100 * ic['ci_high']:.2f}%]")
-            side = "B" if ic["side"] == "b" else "A"
-            lines.append(f"  abnormal churn from {side}'s incident (week {ic['week']}): "
-                         f"{100 * ic['mean']:.2f}%{ci} of the customers just before it "
-                         "(measured after real breaches: 2-7%)")
+        lines += self._incident_lines()
+        if self.posterior is not None:
+            lines += [f"  {t}" for t in self._posterior_lines()]
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
 
-def abnormal_churn(
-    without: RunResult | pd.DataFrame | pd.Series,
-    with_incident: RunResult | pd.DataFrame | pd.Series,
-    incident_week: int,
-) -> pd.Series:
-    """Customers an incident has cost so far, as a share of those just before it.
+    def _incident_lines(self) -> list[str]:
+        """The incident's cost, or why it is not given."""
+        ic = self.incident_cost
+        if ic is not None:
+            ci = ("" if math.isnan(ic["ci_low"]) else
+                  f" [{100 * ic['ci_low']:+.2f}, {100 * ic['ci_high']:+.2f}] pp")
+            if ic["kind"] == "extra":
+                return [f"  abnormal churn, B's incidents against A's (from week {ic['week']}): "
+                        f"{100 * ic['mean']:+.2f} pp{ci} of the customers just before "
+                        "(the sides differ in their incidents alone)"]
+            ci = ci.replace(" pp", "%").replace("+", "")
+            side = "B" if ic["side"] == "b" else "A"
+            return [f"  abnormal churn from {side}'s incident (week {ic['week']}): "
+                    f"{100 * ic['mean']:.2f}%{ci} of the customers just before it "
+                    "(measured after real breaches: 2-7%)"]
+        first = incident_side(self.a, self.b)
+        others = [d for d in self.differences if not d[0].startswith("incidents.")]
+        if first is None or not others:
+            return []
+        side, week = first
+        return [f"  {side.upper()}'s incident (week {week}) is not costed alone: the sides also "
+                f"differ in {describe(others)}; the churn difference above includes those "
+                "differences too (make the incident the only difference, e.g. with --set-a / "
+                "--set-b, for its abnormal churn)"]
 
-    The Ponemon/IBM definition of abnormal churn: customers lost with the
-    incident minus customers lost without it, over the customers the brand
-    had just before the incident. Pass two runs that share population,
-    network and draws (same ``run.seed`` and ``run.replicate``; only the
-    incident differs), so that the difference is the incident's effect.
-
-    Args:
-        without: The run without the incident: a :class:`~sim.RunResult`, its
-            ``weekly`` table, or that table's ``customers`` column.
-        with_incident: The same run with the incident, likewise.
-        incident_week: The week the incident happened.
-
-    Returns:
-        Abnormal churn per week (0 before the incident), indexed by week.
-
-    Raises:
-        ValueError: If the runs differ in length, or ``incident_week`` is not
-            one of their weeks.
-    """
-    a, _ = _customers(without, "without")
-    b, start = _customers(with_incident, "with_incident")
-    if len(a) != len(b):
-        raise ValueError(f"abnormal_churn: the runs differ in length ({len(a)} and {len(b)} "
-                         "weeks); compare two runs of the same scenario")
-    if not 0 <= int(incident_week) < len(b):
-        raise ValueError(f"abnormal_churn: incident_week must be a week of the runs, 0 to "
-                         f"{len(b) - 1}; got {incident_week!r}")
-    before = start if incident_week == 0 else b[incident_week - 1]
-    lost = (a - b) / before if before > 0 else np.full(len(b), np.nan)
-    return pd.Series(lost, index=pd.RangeIndex(len(b), name="week"), name="abnormal_churn")
-
-
-def _customers(x: RunResult | pd.DataFrame | pd.Series, name: str) -> tuple[np.ndarray, float]:
-    """Customers after each week, and before week 0 (NaN if unknown)."""
-    weekly = x.weekly if isinstance(x, RunResult) else x
-    if isinstance(weekly, pd.Series):
-        return weekly.to_numpy(dtype=np.float64), math.nan
-    if not isinstance(weekly, pd.DataFrame):
-        raise TypeError(f"abnormal_churn: {name} must be a RunResult, a weekly table or its "
-                        f"'customers' column, not {type(x).__name__}")
-    if "customers" not in weekly:
-        raise ValueError(f"abnormal_churn: {name} has no 'customers' column; pass a "
-                         "RunResult or its weekly table")
-    cust = weekly["customers"].to_numpy(dtype=np.float64)
-    start = math.nan
-    if len(cust) and "retention" in weekly and weekly["retention"].iloc[0] > 0:
-        start = float(round(cust[0] / weekly["retention"].iloc[0]))  # customers / retention
-    return cust, start
+    def _posterior_lines(self) -> list[str]:
+        """The decision under the posterior, in plain words, for revenue, churn and trust."""
+        n, post = self.replicates, self.posterior
+        pct = round(100 * self.confidence)
+        src = Path(post.path).name if post else ""
+        lines = [f"under the posterior ({len(post or ())} rows in {src}; each of the {n} "
+                 "replicates drew one, the same on both sides):"]
+        for m in ("revenue_cumulative", "churn_rate", "mean_trust"):
+            r = self.row(m)
+            per = self.per_replicate[self.per_replicate["metric"] == m]["diff"].to_numpy()
+            name = kpis.get(m).short
+            if (per == 0).all():
+                lines.append(f"  {name}: no difference in any of the {n} draws")
+                continue
+            sign = 1 if kpis.get(m).better == "higher" else -1
+            ahead, tied = int((sign * per > 0).sum()), int((per == 0).sum())
+            ties = f" and the same in {tied}" if tied else ""
+            lines.append(
+                f"  {name}: B does better than A in {ahead} of {n} draws{ties} (estimated "
+                f"chance B does better: {100 * r['p_b_better']:.0f}%"
+                f"{', ties half' if tied else ''}); "
+                f"B - A is between {kpis.format_diff(m, r['draws_low'])} and "
+                f"{kpis.format_diff(m, r['draws_high'])} in the middle {pct}% of draws")
+        return lines
 
 
-def paired_interval(diffs: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
-    """Mean of paired differences with a two-sided t-based confidence interval.
-
-    Args:
-        diffs: One difference per replicate.
-        confidence: Confidence level in (0, 1).
-
-    Returns:
-        ``(mean, low, high)``. With fewer than two replicates the bounds are
-        NaN; when every difference is equal the interval has zero width.
-    """
-    d = np.asarray(diffs, dtype=np.float64)
-    n = d.size
-    mean = float(d.mean()) if n else math.nan
-    if n < 2:
-        return mean, math.nan, math.nan
-    sd = float(d.std(ddof=1))
-    if sd == 0.0:
-        return mean, mean, mean
-    from scipy import stats  # lazy: scipy.stats costs about a second to import
-
-    half = float(stats.t.ppf(0.5 + confidence / 2.0, n - 1)) * sd / math.sqrt(n)
-    return mean, mean - half, mean + half
+def _interval(metric: str, low: float, high: float) -> str:
+    """``[low, high] unit`` of a difference, or n/a for one replicate."""
+    if math.isnan(low):
+        return "n/a (1 replicate)"
+    return (f"[{kpis.format_diff(metric, low, unit=False)}, "
+            f"{kpis.format_diff(metric, high, unit=False)}]{kpis.diff_unit(metric)}")
 
 
 def _as_scenario(x: Scenario | str | Path, overrides: Overrides) -> Scenario:
@@ -303,6 +311,9 @@ def compare(
     labels: tuple[str, str] | None = None,
     progress: Callable[[int, int], None] | None = None,
     executor: Executor | None = None,
+    overrides_a: Overrides = None,
+    overrides_b: Overrides = None,
+    posterior: Posterior | str | Path | None = None,
 ) -> Comparison:
     """Compare strategy B against strategy A with common random numbers.
 
@@ -322,13 +333,21 @@ def compare(
         progress: Optional callback ``progress(runs_done, runs_total)``.
         executor: Optional :class:`concurrent.futures.Executor` to run the
             ``2 * replicates`` runs in parallel (results are the same).
+        overrides_a: Overrides of side A only, applied after ``overrides``
+            (e.g. ``{"incidents.events.0.responsible": True}``).
+        overrides_b: Overrides of side B only, likewise.
+        posterior: A posterior sample (:class:`~sim.posterior.Posterior` or its
+            file): replicate ``r`` runs both sides with draw
+            ``posterior.draw_index(A's run.seed, r)``.
 
     Returns:
         The comparison's tidy tables.
 
     Raises:
         ScenarioError: For invalid scenarios or overrides, or sides that cannot
-            be paired (different ``run.weeks``).
+            be paired (different ``run.weeks``), or a posterior that does not
+            fit them (a bad file, a value out of range, a key on which A and B
+            differ).
         ValueError: For ``replicates < 1`` or a confidence outside (0, 1).
     """
     if int(replicates) < 1:
@@ -336,12 +355,16 @@ def compare(
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     replicates = int(replicates)
-    sa, sb, notes = _pair(_as_scenario(a, overrides), _as_scenario(b, overrides))
+    both = dict(normalise_overrides(overrides))
+    sa, sb, notes = _pair(_as_scenario(a, {**both, **normalise_overrides(overrides_a)}),
+                          _as_scenario(b, {**both, **normalise_overrides(overrides_b)}))
     if labels is None:
         labels = (sa.name, sb.name) if sa.name != sb.name else (f"A: {sa.name}", f"B: {sb.name}")
-
+    post = as_posterior(posterior) if posterior is not None else None
+    sides = [*both, *normalise_overrides(overrides_a), *normalise_overrides(overrides_b)]
+    draws = paired_draws(post, sa, sb, replicates, sides) if post is not None else None
     tasks = [
-        with_overrides(sc, {"run.replicate": r}) for r in range(replicates) for sc in (sa, sb)
+        replicate_scenario(sc, r, draws) for r in range(replicates) for sc in (sa, sb)
     ]
     total = len(tasks)
     if executor is None:
@@ -371,6 +394,7 @@ def compare(
     table_rows = []
     for metric, grp in per_rep.groupby("metric", sort=False):
         mean, lo, hi = paired_interval(grp["diff"].to_numpy(), confidence)
+        spread = spread_over_draws(metric, grp["diff"].to_numpy(), confidence) if post else {}
         table_rows.append({
             "metric": metric,
             "a_mean": float(grp["a"].mean()),
@@ -380,57 +404,28 @@ def compare(
             "ci_low": lo,
             "ci_high": hi,
             "n": len(grp),
+            **spread,
         })
     table = pd.DataFrame(table_rows)
 
-    weekly = _weekly_differences(runs, confidence)
+    weekly = weekly_differences(runs, confidence)
     table.attrs.update({"a": labels[0], "b": labels[1], "confidence": confidence})
-    cmp = Comparison(sa, sb, labels, replicates, confidence, table, per_rep, weekly, runs, notes)
-    cmp.incident_cost = _incident_cost(cmp)
+    cmp = Comparison(sa, sb, labels, replicates, confidence, table, per_rep, weekly, runs, notes,
+                     differences=[d for d in differences(sa, sb) if d[0] != "run.replicate"],
+                     posterior=post, draws=draws)  # each replicate sets run.replicate
+    alone = bool(cmp.differences) and all(k.startswith("incidents.") for k, _, _ in cmp.differences)
+    cmp.incident_cost = _incident_cost(cmp) if alone else None
     return cmp
 
 
-def _first_incident(sc: Scenario) -> int | None:
-    """Week of the scenario's first incident within the run, or None."""
-    ic = sc.incidents
-    weeks = [e.week for e in ic.events if e.week < sc.run.weeks] if ic.enabled else []
-    return min(weeks) if weeks else None
-
-
 def _incident_cost(cmp: Comparison) -> dict[str, Any] | None:
-    """Abnormal churn of the side with incidents, when only one side has any."""
-    wa, wb = _first_incident(cmp.a), _first_incident(cmp.b)
-    if (wa is None) == (wb is None):
+    """Abnormal churn of the side with incidents (or of B's against A's, when both have)."""
+    wa, wb = first_incident(cmp.a), first_incident(cmp.b)
+    if wa is None and wb is None:
         return None
-    side, week = ("b", wb) if wb is not None else ("a", wa)
+    one = incident_side(cmp.a, cmp.b)
+    side, week = one if one is not None else ("b", min(wa, wb))  # type: ignore[type-var]
     final = cmp.abnormal_churn(week, side).iloc[-1].to_numpy(dtype=np.float64)
     mean, lo, hi = paired_interval(final, cmp.confidence)
     return {"side": side, "week": int(week), "mean": mean, "ci_low": lo, "ci_high": hi,
-            "per_replicate": final.tolist()}
-
-
-def _weekly_differences(runs: pd.DataFrame, confidence: float) -> pd.DataFrame:
-    """Per-week means of A and B and the paired difference with its interval."""
-    a = runs[runs["side"] == "a"].set_index(["replicate", "week"]).sort_index()
-    b = runs[runs["side"] == "b"].set_index(["replicate", "week"]).sort_index()
-    out = []
-    for metric in WEEKLY_METRICS:
-        va = a[metric].unstack("replicate").to_numpy(dtype=np.float64)  # weeks x replicates
-        vb = b[metric].unstack("replicate").to_numpy(dtype=np.float64)
-        weeks = a[metric].unstack("replicate").index.to_numpy()
-        for i, week in enumerate(weeks):
-            mean, lo, hi = paired_interval(vb[i] - va[i], confidence)
-            out.append({
-                "metric": metric,
-                "week": int(week),
-                "a_mean": float(va[i].mean()),
-                "b_mean": float(vb[i].mean()),
-                "a_min": float(va[i].min()),
-                "a_max": float(va[i].max()),
-                "b_min": float(vb[i].min()),
-                "b_max": float(vb[i].max()),
-                "diff": mean,
-                "ci_low": lo,
-                "ci_high": hi,
-            })
-    return pd.DataFrame(out)
+            "per_replicate": final.tolist(), "kind": "abnormal" if one else "extra"}

@@ -127,7 +127,7 @@ def test_interrupt_exits_130_and_writes_nothing(in_tmp, capsys, monkeypatch):
     def interrupted(*_args, **_kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.results, "run", interrupted)
+    monkeypatch.setattr("sim.results.run", interrupted)  # imports sim.results if not yet
     assert main(["run", "baseline", *SMALL, "--out", str(in_tmp / "o")]) == 130
     assert "interrupted" in capsys.readouterr().err
     assert not (in_tmp / "o").exists()

@@ -13,6 +13,8 @@ import sim
 from sim.app.comparison_folder import write_comparison
 from sim.compare import FINAL_METRICS, WEEKLY_METRICS, compare, paired_interval
 from sim.files import OutputExistsError
+from sim.posterior import load_posterior
+from sim.scenario_diff import describe, differences
 from tests.helpers import QUICK, SCENARIOS
 
 
@@ -232,10 +234,14 @@ def breach(base: sim.Scenario, *weeks: int, **more: object) -> sim.Scenario:
     return sim.with_overrides(base, {"incidents.events": events, **more})
 
 
-def test_no_incident_cost_when_both_sides_have_incidents(incident_base):
-    """Both sides breached (even in different weeks): no single incident to attribute."""
+def test_both_sides_with_incidents_give_the_extra_churn_of_b_over_a(incident_base):
+    """Both sides breached (even in different weeks): B's incidents against A's, from the first."""
     a, b = breach(incident_base, 4), breach(incident_base, 7)
-    assert sim.compare(a, b, replicates=1).incident_cost is None
+    cmp = sim.compare(a, b, replicates=1)
+    ic = cmp.incident_cost
+    assert ic["kind"] == "extra" and ic["side"] == "b" and ic["week"] == 4
+    assert np.allclose(ic["per_replicate"], cmp.abnormal_churn(4, "b").iloc[-1].to_numpy())
+    assert "abnormal churn, B's incidents against A's (from week 4)" in cmp.format_table()
 
 
 def test_incidents_switched_off_or_after_the_run_do_not_count(incident_base):
@@ -263,11 +269,121 @@ def test_several_incidents_are_costed_from_the_first(incident_base):
     assert ic["mean"] > one["mean"]  # the second breach costs more customers
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "compare reports the whole B - A churn as 'abnormal churn from B's incident' even when "
-    "the sides also differ in strategy, so the strategy's effect is booked as the "
-    "incident's cost; it should report no incident cost (or say it is confounded)"))
 def test_no_incident_cost_when_the_sides_differ_in_more_than_the_incident(incident_base):
+    """The strategy's effect is not booked as the incident's cost."""
     b = breach(incident_base, 4, **{"strategy.escalation.level": "personal"})
     cmp = sim.compare(incident_base, b, replicates=1)
-    assert cmp.incident_cost is None or any("incident" in n for n in cmp.notes)
+    assert cmp.incident_cost is None
+    assert 'strategy.escalation.level: "interest" in A, "personal" in B' in cmp.format_table()
+
+
+# -- attribution: what the difference includes ------------------------------------------
+
+
+def test_scenario_differences_are_named_key_by_key(incident_base):
+    b = breach(incident_base, 4, **{"strategy.transparency": 0.8})
+    diffs = differences(incident_base, b)
+    keys = [k for k, _, _ in diffs]
+    assert keys == ["strategy.transparency", "incidents.events.0.week",
+                    "incidents.events.0.severity", "incidents.events.0.responsible",
+                    "incidents.events.0.media_reach"]
+    assert diffs[0] == ("strategy.transparency", incident_base.strategy.transparency, 0.8)
+    text = describe(diffs, most=2)
+    assert text == (f"strategy.transparency: {incident_base.strategy.transparency:g} in A, 0.8 "
+                    "in B; incidents.events.0.week: not set in A, 4 in B; and 3 more")
+    assert differences(incident_base, sim.with_overrides(incident_base, {"name": "x"})) == []
+
+
+def test_abnormal_churn_only_when_the_incident_is_the_only_difference(incident_base):
+    alone = sim.compare(incident_base, breach(incident_base, 4), replicates=1)
+    assert alone.incident_cost["kind"] == "abnormal"
+    assert "abnormal churn from B's incident (week 4)" in alone.format_table()
+
+    mixed = sim.compare(incident_base, breach(incident_base, 4, **{"strategy.transparency": 0.8}),
+                        replicates=1)
+    assert mixed.incident_cost is None
+    text = mixed.format_table()
+    assert "abnormal churn from" not in text
+    assert "B's incident (week 4) is not costed alone: the sides also differ in " \
+           f"strategy.transparency: {incident_base.strategy.transparency:g} in A, 0.8 in B;" in text
+    assert "incidents.events" not in text.split("differ in")[1].split(";")[0]
+
+
+def test_side_overrides_compare_good_and_bad_handling_of_one_breach(incident_base):
+    bad = breach(incident_base, 4, **{"incidents.events.0.media_reach": 0.5})
+    cmp = sim.compare(bad, bad, replicates=2,
+                      overrides_b={"incidents.events.0.responsible": True})
+    assert cmp.differences == [("incidents.events.0.responsible", False, True)]
+    assert cmp.a.incidents.events[0].responsible is False
+    assert cmp.b.incidents.events[0].responsible is True
+    ic = cmp.incident_cost
+    assert ic["kind"] == "extra" and ic["week"] == 4
+    assert ic["mean"] < 0  # responsible handling loses fewer customers than irresponsible
+    assert cmp.row("churn_rate")["diff"] < 0
+    # overrides_a applies after the common overrides, on A only
+    one = sim.compare(incident_base, incident_base, replicates=1,
+                      overrides={"strategy.transparency": 0.5},
+                      overrides_a={"strategy.transparency": 0.9})
+    assert (one.a.strategy.transparency, one.b.strategy.transparency) == (0.9, 0.5)
+    # the replicate a side was loaded with is not a difference: each replicate sets it
+    rep = sim.compare(bad, bad, replicates=1, overrides_a={"run.replicate": 3})
+    assert rep.differences == [] and rep.incident_cost is None
+    assert (rep.table["diff"] == 0).all()
+
+
+# -- decisions under a posterior ----------------------------------------------------------
+
+
+@pytest.fixture
+def posterior_file(tmp_path):
+    p = tmp_path / "posterior.csv"
+    p.write_text("trust.gain_rate,churn.base_hazard,weight\n"
+                 "0.01,0.001,1\n0.04,0.004,1\n0.02,0.002,2\n")
+    return p
+
+
+def test_identical_strategies_under_a_posterior_differ_by_exactly_zero(posterior_file):
+    cmp = sim.compare(SCENARIOS / "baseline.toml", SCENARIOS / "baseline.toml", replicates=4,
+                      overrides=QUICK, posterior=posterior_file)
+    assert (cmp.per_replicate["diff"] == 0.0).all()
+    assert (cmp.table["p_b_better"].dropna() == 0.5).all()
+    assert (cmp.table[["draws_low", "draws_high"]] == 0.0).all().all()
+    text = cmp.format_table()
+    assert "parameters drawn from posterior.csv" in text.splitlines()[0]
+    assert "revenue: no difference in any of the 4 draws" in text
+    # the replicates ran with different draws, so their results differ
+    assert cmp.per_replicate.query("metric == 'revenue_cumulative'")["a"].nunique() > 1
+
+
+def test_both_sides_run_each_replicate_with_the_same_draw(posterior_file):
+    cmp = sim.compare(SCENARIOS / "escalation_ramp.toml", SCENARIOS / "transparent_brand.toml",
+                      replicates=3, overrides=QUICK, posterior=posterior_file)
+    post = load_posterior(posterior_file)
+    want = [post.draw_index(cmp.a.run.seed, r) for r in range(3)]
+    assert cmp.draws["draw"].tolist() == want
+    for r in range(3):
+        vals = post.row(want[r])
+        for side, sc in (("a", cmp.a), ("b", cmp.b)):
+            res = sim.run(sim.with_overrides(sc, {**vals, "run.replicate": r}))
+            got = cmp.per_replicate.query("replicate == @r").set_index("metric")[side]
+            assert got["revenue_cumulative"] == float(res.summary["revenue_cumulative"])
+    rev = cmp.row("revenue_cumulative")
+    per = cmp.per_replicate.query("metric == 'revenue_cumulative'")["diff"]
+    assert rev["p_b_better"] == pytest.approx(((per > 0) + 0.5 * (per == 0)).mean())
+    assert rev["draws_low"] <= rev["diff"] <= rev["draws_high"]
+    assert "revenue: B does better than A in" in cmp.format_table()
+
+
+def test_posterior_that_would_erase_the_strategy_or_an_override_is_refused(tmp_path):
+    p = tmp_path / "post.csv"
+    p.write_text("strategy.transparency,weight\n0.5,1\n")
+    p.with_name("gain.csv").write_text("trust.gain_rate,weight\n0.02,1\n")
+    with pytest.raises(sim.ScenarioError, match=r"the posterior sets strategy\.transparency, on "
+                                                r"which A and B differ"):
+        sim.compare(SCENARIOS / "baseline.toml", SCENARIOS / "transparent_brand.toml",
+                    replicates=1, overrides=QUICK, posterior=p)
+    with pytest.raises(sim.ScenarioError, match=r"trust\.gain_rate is set by an override .* and "
+                                                r"drawn from the posterior"):
+        sim.compare(SCENARIOS / "baseline.toml", SCENARIOS / "baseline.toml", replicates=1,
+                    overrides=QUICK, overrides_b={"trust.gain_rate": 0.03},
+                    posterior=p.with_name("gain.csv"))

@@ -20,8 +20,9 @@ def write_comparison(
     """Write a comparison folder: tables, both scenarios, a JSON summary and the figure.
 
     Files: ``comparison.csv`` (one row per metric), ``per_replicate.csv``,
-    ``weekly.csv``, ``comparison.json``, ``scenario_a.toml``, ``scenario_b.toml``
-    and ``figures/compare.png`` / ``.svg``; each written atomically.
+    ``weekly.csv``, ``comparison.json``, ``scenario_a.toml``, ``scenario_b.toml``,
+    with a posterior ``draws.csv`` (each replicate's draw), and
+    ``figures/compare.png`` / ``.svg``; each written atomically.
 
     Args:
         cmp: The comparison.
@@ -56,8 +57,13 @@ def _build(cmp: Comparison, out: Path, figures: bool) -> list[Path]:
         "difference": "B - A",
         "metrics": cmp.table.to_dict(orient="records"),
         "incident_cost": cmp.incident_cost,
+        "differences": [{"key": k, "a": a, "b": b} for k, a, b in cmp.differences],
+        "posterior": cmp.posterior.path if cmp.posterior is not None else None,
         "notes": cmp.notes,
     }))
+    if cmp.draws is not None:
+        written.append(write_with(out / "draws.csv",
+                                  lambda p: cmp.draws.to_csv(p, index=False)))
     if figures:
         written += save_figure(fig_compare(cmp), out / "figures", "compare")
     return written

@@ -164,31 +164,6 @@ def write_outputs(
     return written
 
 
-def read_posterior(path: str | Path) -> pd.DataFrame:
-    """Read a posterior table (Parquet or CSV): fitted keys plus ``weight``.
-
-    Args:
-        path: The file, or a calibration folder (its ``posterior.parquet``).
-
-    Returns:
-        The table with weights normalised to sum to 1.
-
-    Raises:
-        ScenarioError: If the file is missing or has no ``weight`` column.
-    """
-    p = Path(path)
-    if p.is_dir():
-        p = p / "posterior.parquet"
-    if not p.is_file():
-        raise ScenarioError.one("", "posterior file not found", None, str(p))
-    df = pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p)
-    if "weight" not in df:
-        raise ScenarioError.one("weight", "a posterior table needs a weight column", None,
-                                str(p))
-    df["weight"] = df["weight"] / df["weight"].sum()
-    return df
-
-
 def read_spec_copy(out: str | Path) -> dict[str, Any]:
     """The spec a calibration folder was written with (its ``spec.toml``)."""
     return read_toml(Path(out) / "spec.toml")

@@ -36,11 +36,14 @@ examples:
   trustsim sweep sensitivity --out results/sweeps/sens --resume     # after Ctrl-C
   trustsim sweep sensitivity --scheduler tcp://10.0.0.5:8786        # on a Dask cluster
   TRUSTSIM_SCHEDULER=tcp://10.0.0.5:8786 trustsim sweep sensitivity
+  trustsim sweep escalation_vs_transparency --posterior fit/posterior.csv
 
 Every finished run is saved at once in DIR/runs/; Ctrl-C stops cleanly and
 --resume continues where it stopped (failed runs are retried). The results
 table (DIR/results.parquet) has one row per run, sorted by run id, and is the
-same whatever the number of workers.
+same whatever the number of workers. With --posterior (or posterior = FILE in
+the sweep file), replicate r of every point draws the same row of the
+posterior; results.parquet records it (posterior_draw, posterior.KEY).
 """
 
 _ANALYZE_EPILOG = """\
@@ -99,6 +102,10 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--allow-model-code", action="store_true",
                    help="let the sweep file's [model] function (Python code it names) be "
                         "imported and run; only for sweep files you trust")
+    p.add_argument("--posterior", metavar="FILE",
+                   help="draw each replicate's parameters from this posterior sample (CSV or "
+                        "Parquet: dotted scenario keys and 'weight'); replaces the sweep "
+                        "file's posterior")
     p.add_argument("--analyze", action="store_true", help="analyse the sweep when it is done")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="no progress bar; print only the sweep folder")
@@ -136,7 +143,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     try:
         try:
             # a path or a built-in name
-            spec = load_spec(args.spec, overrides=args.set, max_runs=args.max_runs)
+            spec = load_spec(args.spec, overrides=args.set, max_runs=args.max_runs,
+                             posterior=args.posterior)
         except ScenarioError as err:
             raise err.blaming(normalise_overrides(args.set)) from None
         out = Path(args.out) if args.out else Path("results") / "sweeps" / spec.name
@@ -149,6 +157,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             hint += f" --max-runs {args.max_runs}"
         if args.allow_model_code:
             hint += " --allow-model-code"
+        if args.posterior:
+            hint += f" --posterior {shlex.quote(args.posterior)}"
         hint += "".join(f" --set {shlex.quote(item)}" for item in args.set)
         res = run_sweep(
             spec, out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,

@@ -31,6 +31,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.posterior import Posterior
 from sim.results import run
 from sim.scenario_io import scenario_from_dict
 from sim.sweep.errors import SweepError
@@ -81,14 +82,24 @@ Runner = Callable[[RunTask], "Mapping[str, Any] | RunOutput"]
 class ScenarioRunner:
     """Runs the trust model: base scenario + factor values + the run's seed.
 
+    With a posterior, replicate ``r`` first takes the posterior's draw
+    ``posterior.draw_index(root_seed, r)`` (the same at every point), and the
+    run's outputs record it: ``posterior_draw`` (the posterior's row, from 0)
+    and ``posterior.KEY`` for each drawn value.
+
     Args:
         base: The base scenario as plain data (``Scenario.to_dict()``).
         weekly: Also return the weekly table.
+        posterior: Posterior sample to draw each replicate's parameters from.
+        root_seed: The sweep's root seed (seeds the draws; required with a posterior).
     """
 
-    def __init__(self, base: Mapping[str, Any], weekly: bool = False) -> None:
+    def __init__(self, base: Mapping[str, Any], weekly: bool = False,
+                 posterior: Posterior | None = None, root_seed: int = 0) -> None:
         self.base = dict(base)
         self.weekly = weekly
+        self.posterior = posterior
+        self.root_seed = root_seed
 
     def __call__(self, task: RunTask) -> RunOutput:
         """Build the run's scenario, run it and return its summary.
@@ -99,12 +110,20 @@ class ScenarioRunner:
         Returns:
             ``RunResult.summary`` and, if asked, the weekly table.
         """
-        overrides = dict(task.values)
+        drawn: dict[str, Any] = {}
+        if self.posterior is not None:
+            i = self.posterior.draw_index(self.root_seed, task.replicate)
+            drawn = self.posterior.row(i)
+        overrides = {**drawn, **task.values}
         overrides["run.seed"] = task.seed
         overrides["run.replicate"] = task.replicate
         scenario = scenario_from_dict(self.base, overrides)
         res = run(scenario)
-        return RunOutput(dict(res.summary), res.weekly if self.weekly else None)
+        kpis = dict(res.summary)
+        if self.posterior is not None:
+            kpis["posterior_draw"] = i
+            kpis.update({f"posterior.{k}": v for k, v in drawn.items()})
+        return RunOutput(kpis, res.weekly if self.weekly else None)
 
 
 def _implicit_folder(entry: str, cwd: str) -> bool:
@@ -221,7 +240,8 @@ def make_runner(spec: SweepSpec, weekly: bool = False, allow_model_code: bool = 
     """
     if spec.model == TRUSTSIM:
         assert spec.base is not None
-        return ScenarioRunner(spec.base, weekly=weekly)
+        return ScenarioRunner(spec.base, weekly=weekly, posterior=spec.posterior,
+                              root_seed=spec.seed)
     where = f"{spec.path}: " if spec.path else ""
     if spec.model not in BUILTIN_FUNCTIONS:
         if not allow_model_code:

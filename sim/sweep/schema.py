@@ -253,6 +253,8 @@ class SweepFile(_Table):
         factors: The swept parameters.
         kpis: KPIs the analysis reports (default: retention, revenue, trust; for
             a function model, every numeric output).
+        posterior: A posterior sample (CSV or Parquet, relative to the sweep
+            file) from which each replicate draws its parameters (trust model only).
     """
 
     name: str | None = None
@@ -266,6 +268,7 @@ class SweepFile(_Table):
     design: DesignTable
     factors: list[FactorTable] = Field(min_length=1)
     kpis: list[str] | None = None
+    posterior: str | None = None
 
     @field_validator("name")
     @classmethod

@@ -35,6 +35,12 @@ maps a unit coordinate to a value: ``low + u (high - low)`` for a range and
 item ``floor(u k)`` of the ``k`` values of a list, so integer and categorical
 factors get each of their values with equal probability.
 
+``posterior = "fit/posterior.csv"`` (relative to the sweep file; or the
+command line's ``--posterior FILE``) makes replicate ``r`` of every point run
+with draw ``r`` of a posterior sample (:mod:`sim.posterior`), so that the
+sweep's answers include what is not known about the brand. Its columns must
+be numeric scenario keys that no factor sweeps.
+
 Instead of the trust model, ``[model] function = "package.module:function"``
 sweeps any importable function of a :class:`~sim.sweep.runners.RunTask`
 (factor keys are then its argument names); that is how the machinery is
@@ -64,6 +70,7 @@ from sim.errors import Problem, ScenarioError
 from sim.files import read_toml
 from sim.hints import did_you_mean
 from sim.paths import builtin_file, builtin_names, find_file
+from sim.posterior import Posterior, load_posterior
 from sim.scenario_io import load_scenario, normalise_overrides, scenario_from_dict, set_path
 from sim.sweep import schema
 from sim.sweep.schema import FactorTable, SweepFile
@@ -94,6 +101,7 @@ def load_spec(
     path: str | Path,
     overrides: Mapping[str, Any] | Sequence[str] | None = None,
     max_runs: int = MAX_RUNS,
+    posterior: str | Path | None = None,
 ) -> SweepSpec:
     """Read and validate a sweep file.
 
@@ -105,6 +113,8 @@ def load_spec(
             ``overrides.`` sets a value of the base scenario, e.g.
             ``overrides.population.size=2000``.
         max_runs: Most runs the sweep may have.
+        posterior: A posterior file (relative to the current folder) to use
+            instead of the file's ``posterior``.
 
     Returns:
         The validated spec; the base scenario is resolved (``extends`` merged,
@@ -124,6 +134,8 @@ def load_spec(
             table[scenario_key] = val
         else:
             set_path(data, key, val)
+    if posterior is not None:
+        data["posterior"] = str(Path(posterior).resolve())
     spec = spec_from_dict(data, file=str(p), base_dir=p.resolve().parent, max_runs=max_runs)
     return dataclasses.replace(spec, path=str(p), source=p.read_text(encoding="utf-8"))
 
@@ -159,6 +171,9 @@ def spec_from_dict(
     if base is not None:  # the factors' key paths and values too: one error lists all
         tables = list(enumerate(sweep.factors)) if sweep else schema.valid_factors(data)
         found += _factor_problems([(i, _factor(t)) for i, t in tables], base, file)
+    post = None
+    if isinstance(data.get("posterior"), str):
+        post = _posterior(data, base, ctx["model"], sweep, base_dir, file, found)
     if found:
         raise ScenarioError(found)
     assert sweep is not None
@@ -178,6 +193,7 @@ def spec_from_dict(
         common_random_numbers=sweep.common_random_numbers,
         kpis=tuple(kpis),
         path=file,
+        posterior=post,
     )
     spec.check_size(max_runs)
     return spec
@@ -266,6 +282,39 @@ def _base(
             add(key, f"in base scenario {p.file or ''}: {p.message}".replace(" : ", ": "),
                 p.value)
         return None
+
+
+def _posterior(
+    data: Mapping[str, Any], base: Scenario | None, model: str, sweep: SweepFile | None,
+    base_dir: str | Path | None, file: str | None, found: list[Problem],
+) -> Posterior | None:
+    """Read the sweep's posterior; check it against the base, its overrides and the factors."""
+    ref = data["posterior"]
+    if model != TRUSTSIM:
+        found.append(Problem("posterior", "a sweep of a function model has no posterior "
+                             "(it has no scenario parameters to draw)", ref, file))
+        return None
+    path = Path(ref) if base_dir is None else Path(base_dir) / ref
+    try:
+        post = load_posterior(path)
+        if base is not None:
+            post.check(base, "the base scenario")
+    except ScenarioError as err:
+        found += [p if p.key else Problem("posterior", f"{p.message}: {p.file}", ref, file)
+                  for p in err.problems]  # a column's problem names the posterior file
+        return None
+    overrides = data.get("overrides")
+    for key in overrides if isinstance(overrides, Mapping) else ():
+        if key in post.keys:
+            found.append(Problem("posterior", f"column {key!r} is also set in [overrides]: a "
+                                 "key is either fixed or drawn from the posterior, not both",
+                                 None, file))
+    for f in sweep.factors if sweep is not None else ():
+        if f.key in post.keys:
+            found.append(Problem("posterior", f"column {f.key!r} is also swept by factor "
+                                 f"{f.name!r}: a key is either swept or drawn from the "
+                                 "posterior, not both", None, file))
+    return post
 
 
 def _find_base(ref: str, base_dir: str | Path | None) -> Path | None:

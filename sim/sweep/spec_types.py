@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import ScenarioError
+from sim.posterior import Posterior
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 """Design kinds: full factorial grid, Latin hypercube, Sobol (Saltelli), Morris."""
@@ -176,6 +177,8 @@ class SweepSpec:
         kpis: KPIs the analysis reports.
         path: The sweep file, if loaded from one.
         source: The sweep file's text, if loaded from one.
+        posterior: Posterior sample each replicate draws its parameters from
+            (replicate ``r`` takes ``posterior.draw_index(seed, r)`` at every point).
     """
 
     name: str
@@ -190,6 +193,7 @@ class SweepSpec:
     kpis: tuple[str, ...] = DEFAULT_KPIS
     path: str | None = None
     source: str | None = field(default=None, compare=False, repr=False)
+    posterior: Posterior | None = None
 
     @property
     def factor_names(self) -> list[str]:
@@ -232,7 +236,7 @@ class SweepSpec:
             "kpis": list(self.kpis),
             "design": self.design.to_dict(),
             "factors": [f.to_dict() for f in self.factors],
-        }
+        } | ({"posterior": self.posterior.path} if self.posterior is not None else {})
 
     def fingerprint(self) -> str:
         """Hash of everything that determines the runs' results (not name or description).
@@ -244,6 +248,8 @@ class SweepSpec:
         data.pop("name")
         data.pop("description")
         data.pop("kpis")
+        if self.posterior is not None:  # its content, wherever the file is
+            data["posterior"] = self.posterior.digest
         text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
