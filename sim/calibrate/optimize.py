@@ -29,6 +29,7 @@ import pandas as pd
 
 from sim.calibrate.objective import Evaluation, Objective
 from sim.calibrate.priors import Prior
+from sim.sweep.executors import deferred_sigint
 
 STUDY_NAME = "trustsim-calibration"
 
@@ -79,15 +80,16 @@ def open_study(storage: str, *, sampler: str = "tpe", seed: int = 0, dims: int =
         The :class:`optuna.study.Study`.
     """
     import optuna
+    from optuna.trial import TrialState
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(study_name=STUDY_NAME, storage=storage, direction="maximize",
-                                sampler=_sampler(sampler, seed, dims), load_if_exists=resume)
-    if resume:
-        from optuna.trial import TrialState
-
-        for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-            study.tell(t.number, state=TrialState.FAIL)
+    with deferred_sigint():  # a Ctrl-C waits until the database is left consistent
+        study = optuna.create_study(study_name=STUDY_NAME, storage=storage,
+                                    direction="maximize", load_if_exists=resume,
+                                    sampler=_sampler(sampler, seed, dims))
+        if resume:
+            for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+                study.tell(t.number, state=TrialState.FAIL)
     return study
 
 
@@ -132,28 +134,37 @@ def optimize(
     from optuna.trial import TrialState
 
     dists = _distributions(priors)
-    done = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+    with deferred_sigint():
+        done = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
     running: dict[Future, Any] = {}
+    asked: Any = None  # a trial asked for and not yet handed to the executor
     if progress is not None:
         progress(done, trials)
     try:
         while done < trials or running:
             while done + len(running) < trials and len(running) < max(workers, 1):
-                trial = study.ask(dists)
-                params = {k: float(v) for k, v in trial.params.items()}
-                running[executor.submit(objective, params)] = trial
+                with deferred_sigint():  # Ctrl-C lands between database calls, not in one
+                    asked = study.ask(dists)
+                params = {k: float(v) for k, v in asked.params.items()}
+                fut = executor.submit(objective, params)  # in-process: runs it now
+                running[fut], asked = asked, None
             finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
             for fut in finished:
                 trial = running.pop(fut)
-                done += _tell(study, trial, fut, priors)
+                with deferred_sigint():
+                    done += _tell(study, trial, fut, priors)
             if progress is not None:
                 progress(done, trials)
     except BaseException:
-        for fut, trial in running.items():
-            fut.cancel()
-            study.tell(trial, state=TrialState.FAIL)
+        with deferred_sigint():
+            for fut, trial in running.items():
+                fut.cancel()
+                study.tell(trial, state=TrialState.FAIL)
+            if asked is not None:
+                study.tell(asked, state=TrialState.FAIL)
         raise
-    return result(study)
+    with deferred_sigint():
+        return result(study)
 
 
 def _tell(study: Any, trial: Any, fut: Future, priors: Sequence[Prior]) -> int:
