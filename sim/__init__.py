@@ -26,6 +26,7 @@ _PUBLIC = {
     "explain": "sim.attribution",
     "Comparison": "sim.compare",
     "abnormal_churn": "sim.compare",
+    "calibrate": "sim.calibrate.run",
     "compare": "sim.compare",
     "Scenario": "sim.config",
     "ScenarioError": "sim.errors",

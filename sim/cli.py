@@ -367,10 +367,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p, sets=False, seed=False, out=False, quiet_help="print only the folder")
     p.set_defaults(func=cmd_report)
 
+    from sim.calibrate.cli import add_parser as add_calibrate
     from sim.dashboard.cli import add_parser as add_dashboard
     add_dashboard(sub)
     from sim.explain_cli import add_parser as add_explain
     add_explain(sub)
+    add_calibrate(sub)
     try:
         from sim.sweep.cli import add_parsers
     except ImportError:

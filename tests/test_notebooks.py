@@ -38,6 +38,8 @@ SIZES: dict[str, dict[str, object]] = {
     },
     "04_sensitivity": {"population": 2000, "samples": 4, "replicates": 1, "workers": 1},
     "05_calibrate_your_market": {"population": 2000, "replicates": 2},
+    "06_fit_to_your_brand": {"population": 1000, "replicates": 1, "trials": 12, "draws": 8,
+                             "decision_draws": 6, "workers": 0},
 }
 
 # Figures each notebook must save into <output_dir>/figures.
@@ -50,6 +52,7 @@ FIGURES: dict[str, set[str]] = {
                                          "network_breach"},
     "04_sensitivity": {"best_level_share", "sobol_three_outcomes", "best_level_by_assumption"},
     "05_calibrate_your_market": {"fitted_thresholds", "escalation_both_markets"},
+    "06_fit_to_your_brand": {"recovery", "predictive", "decision"},
 }
 
 
@@ -180,3 +183,20 @@ def test_05_calibrate_your_market(tmp_path):
     # The new market is the more privacy-minded one at every rung above generic.
     new, ref = a["crossing_by_level"][a["market"]], a["crossing_by_level"][a["compare_with"]]
     assert all(new[lv] >= ref[lv] for lv in LEVELS[1:])
+
+
+@pytest.mark.slow
+def test_06_fit_to_your_brand(tmp_path):
+    _, out, a = _execute(NOTEBOOK_DIR / "06_fit_to_your_brand.ipynb", tmp_path)
+    assert a["parameters"] == len(a["true"]) == 6 and a["trials"] == 12
+    from sim.calibrate.spec import load_calibration_spec
+
+    spec = load_calibration_spec(ROOT / "scenarios" / "calibration" / "example_spec.toml")
+    for p in spec.priors:  # every estimate lies within its prior, every truth too
+        assert p.low <= a["best"][p.key] <= p.high and p.low <= a["true"][p.key] <= p.high
+    assert 0 <= a["covers_truth"] <= 6 and 0 <= a["coverage"]["overall"] <= 1
+    assert 0 <= a["p_behavioural_better"] <= 1
+    lo, hi = a["revenue_diff_90"]
+    assert lo <= a["revenue_diff_mean"] <= hi
+    assert (Path(a["calibration_folder"]) / "best.toml").is_file()
+    assert Path(a["calibration_folder"]).parent == out
