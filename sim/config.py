@@ -328,7 +328,7 @@ class WomConfig(_Section):
         p_tell_negative: Probability a crossed consumer tells friends (InMoment: 1 in 5).
         p_post_public: Probability a crossed consumer posts publicly (1 in 10).
         p_tell_positive: Probability a satisfied, reached consumer recommends.
-        public_reach: Consumers who see one public post.
+        public_reach: Views one public post gets, among the consumers who attend.
         public_attention: Most consumers a week's public posts can reach, as a share
             (attention is finite: seeing several posts counts as seeing one).
         concern_weight: How far a hearer's privacy concern scales the trust lost to
