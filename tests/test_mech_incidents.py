@@ -148,3 +148,27 @@ def test_trust_loss_scaled_by_each_hearer_sensitivity_and_clipped():
     up = inc.incident_trust_loss(t, new, severity=1.0, responsible=False, transparency=0.0,
                                  sensitivity=np.full(4, -1.0, np.float32), **LOSS)
     assert up.tolist() == pytest.approx([0.8] * 4)
+
+
+def test_trust_loss_with_sensitivity_computes_in_float32():
+    rng = np.random.default_rng(4)
+    t = rng.random(3000, dtype=np.float32)
+    sens = (rng.random(3000, dtype=np.float32) * 3).astype(np.float32)
+    new = rng.random(3000) < 0.7
+    kw = dict(severity=0.7, responsible=False, transparency=0.3, **LOSS)
+    a = inc.incident_trust_loss(t, new, sensitivity=sens, **kw)
+    b = inc.incident_trust_loss(t, new, sensitivity=sens.astype(np.float64), **kw)
+    loss = np.float32(0.3 * 0.7 * (1 - 0.5 * 0.3))
+    want = np.where(new, t * (np.float32(1) - np.clip(sens * loss, 0, 1)), t)
+    assert a.dtype == b.dtype == np.float32
+    assert np.array_equal(a, want) and np.array_equal(b, want)
+
+
+def test_loss_share_above_one_is_scaled_before_it_is_clipped():
+    # impact x severity = 3: a sensitivity of 0.2 takes 0.6 of trust, 0.5 takes it all
+    t = np.array([0.5, 0.5], np.float32)
+    out = inc.incident_trust_loss(t, np.array([True, True]), severity=1.0, responsible=False,
+                                  transparency=0.0, impact=3.0, responsible_factor=1.0,
+                                  transparency_mitigation=0.0,
+                                  sensitivity=np.array([0.2, 0.5], np.float32))
+    assert out.tolist() == pytest.approx([0.5 * 0.4, 0.0], rel=1e-6)

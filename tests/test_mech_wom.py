@@ -125,6 +125,8 @@ def test_public_exposure_exact_and_saturating():
     # nobody attending, or nobody to reach: no exposure (not a division by zero)
     assert wom.public_exposure(10, 1000, 20.0, 0.0) == 0.0
     assert wom.public_exposure(10, 0, 20.0, 0.1) == 0.0
+    # a single consumer can see a post: 0.5 * (1 - exp(-1 * 1 / (0.5 * 1)))
+    assert wom.public_exposure(1, 1, 1.0, 0.5) == pytest.approx(0.5 * (1 - np.exp(-2.0)))
     assert wom.public_exposure(0, 1000, 20.0, 0.1) == 0.0
 
 

@@ -98,7 +98,7 @@ def incident_trust_loss(
     """Trust after learning of an incident.
 
     ``T <- T * (1 - clip(loss * s, 0, 1))`` for the newly aware, with ``loss``
-    as in the module docstring (clipped to [0, 1]) and ``s`` their sensitivity.
+    as in the module docstring and ``s`` their sensitivity.
 
     Args:
         trust: Current trust.
@@ -118,9 +118,8 @@ def incident_trust_loss(
     loss = impact * severity * (1.0 - transparency_mitigation * transparency)
     if responsible:
         loss *= responsible_factor
-    loss = float(np.clip(loss, 0.0, 1.0))
     share = np.clip(np.multiply(sensitivity, np.float32(loss), dtype=np.float32), 0.0, 1.0)
-    keep = np.subtract(np.float32(1.0), share, dtype=np.float32)
+    keep = np.float32(1.0) - share
     return np.where(newly_aware, trust * keep, trust).astype(np.float32)
 
 

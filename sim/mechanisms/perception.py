@@ -152,5 +152,4 @@ def concern_sensitivity(
     Returns:
         Multiplier per consumer (float32), positive.
     """
-    table = np.exp(np.float32(weight) * np.asarray(concern_offsets, dtype=np.float32))
-    return table.astype(np.float32)[segment]
+    return np.exp(np.float32(weight) * np.float32(concern_offsets))[segment]
