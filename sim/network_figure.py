@@ -23,6 +23,10 @@ CAUSE_STYLE = {
     "seed": ("*", "#f5b041", "left before week 0 (seed)"),
 }
 """Marker, colour and legend text of churners by cause (``consumers["churn_cause"]``)."""
+SHORT_CAUSE = {"contagion": "contagion", "crossing": "an ad crossed the line",
+               "incident": "incident news", "trust_loss": "trust lost",
+               "background": "background", "seed": "seed"}
+"""Short words for each cause, for the caption's counts of everyone who left."""
 LEFT_STYLE = ("X", "#566573", "left the brand")
 """Churners of a table without causes (saved before causes were recorded)."""
 
@@ -105,6 +109,26 @@ def churner_groups(
     return [(style, who) for style, who in groups if who.any()]
 
 
+def everyone_by_cause(consumers: pd.DataFrame) -> str:
+    """A caption line with every churner of the run counted by cause (not just those drawn).
+
+    Args:
+        consumers: Final per-consumer table (``customer``; ``churn_cause`` if recorded).
+
+    Returns:
+        A new line "All N who left, by cause: ..." (largest first), or ``""``
+        for a table without causes or without churners.
+    """
+    if "churn_cause" not in consumers.columns:
+        return ""
+    left = ~consumers["customer"].to_numpy(dtype=bool)
+    if not left.any():
+        return ""
+    counts = consumers.loc[left, "churn_cause"].astype(object).value_counts()
+    parts = [f"{int(k):,} {SHORT_CAUSE[c]}" for c, k in counts.items() if c in SHORT_CAUSE]
+    return f"\nAll {int(left.sum()):,} who left, by cause: " + ", ".join(parts) + "."
+
+
 def fig_network(
     adjacency: sp.csr_array | sp.csr_matrix,
     consumers: pd.DataFrame,
@@ -176,6 +200,6 @@ def fig_network(
                 "\nBackground = the weekly attrition a customer has at their starting trust, not "
                 "word of mouth; trust lost = the extra hazard since their trust fell.\nWhere "
                 "several causes acted in the same week, one was drawn in proportion to its hazard "
-                "(competing risks). Counts for everyone: RunResult.churn_by_cause().")
+                "(competing risks)." + everyone_by_cause(consumers))
     fig.suptitle(fig_title(scenario, "Word of mouth at a glance"), fontweight="bold")
     return fig

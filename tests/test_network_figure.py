@@ -68,3 +68,18 @@ def test_a_table_without_causes_marks_churners_alike(run):
     fig = fig_network(run.network, old, run.scenario, size=200)
     left = [t for t in legend_texts(fig) if t.startswith("left: ")]
     assert len(left) == 1 and left[0].startswith(f"left: {LEFT_STYLE[2]} (")
+
+
+def test_caption_counts_every_churner_by_cause(run):
+    from sim.network_figure import SHORT_CAUSE, everyone_by_cause
+
+    assert set(SHORT_CAUSE) == set(CAUSE_STYLE) == set(CHURN_CAUSES)
+
+    text = everyone_by_cause(run.consumers)
+    left = run.consumers[~run.consumers["customer"]]
+    assert text.startswith(f"\nAll {len(left):,} who left, by cause: ")
+    for cause, k in left["churn_cause"].astype(object).value_counts().items():
+        assert f"{k:,} {SHORT_CAUSE[cause]}" in text
+    caption = fig_network(run.network, run.consumers, run.scenario)._supxlabel.get_text()
+    assert caption.endswith(text)
+    assert everyone_by_cause(run.consumers.drop(columns="churn_cause")) == ""
