@@ -69,12 +69,17 @@ def test_mistyped_key_inside_a_list_item_names_the_item(capsys):
     assert "data_breach.toml" not in line
 
 
-def test_python_api_names_the_key_but_no_file():
+@pytest.mark.parametrize("key, meant", [
+    ("strategi.transparency", "strategy.transparency"),
+    ("population.sise", "population.size"),
+])
+def test_python_api_names_the_key_but_no_file(key, meant):
+    # The file does not hold the key (the override does), so it is not named.
     with pytest.raises(ScenarioError) as info:
-        load_scenario("baseline", {"strategi.transparency": 0.8})
+        load_scenario("baseline", {key: 1})
     (problem,) = info.value.problems
-    assert problem.key == "strategi.transparency" and problem.file is None
-    assert "did you mean 'strategy.transparency'?" in problem.message
+    assert problem.key == key and problem.file is None
+    assert f"did you mean {meant!r}?" in problem.message
 
 
 def test_unknown_key_with_nothing_close_has_no_hint():
