@@ -17,6 +17,18 @@ EXIT_INTERRUPTED = 130
 """Exit code of every entry point interrupted by Ctrl-C (128 + SIGINT, as shells report it)."""
 
 
+def dotted_key(key: str) -> str:
+    """A key path with list items in dotted form: ``events[0].week`` -> ``events.0.week``.
+
+    Args:
+        key: A dotted key path, possibly with ``[n]`` item indices.
+
+    Returns:
+        The same path with every ``[n]`` written ``.n``.
+    """
+    return re.sub(r"\[(\d+)\]", r".\1", key.strip())
+
+
 class InputWarning(UserWarning):
     """Input that is valid but probably not what was meant (the message names file and key).
 
@@ -98,10 +110,10 @@ class ScenarioError(ValueError):
         Returns:
             A new error; problems under no overridden key keep their file.
         """
-        keys = list(keys)
+        keys = [dotted_key(k) for k in keys]
 
         def caused(key: str) -> bool:
-            key = re.sub(r"\[(\d+)\]", r".\1", key)  # factors[0].key -> factors.0.key
+            key = dotted_key(key)  # factors[0].key -> factors.0.key
             return any(key == k or key.startswith(k + ".") for k in keys)
 
         return ScenarioError([

@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
+from pydantic import BaseModel
 
 from sim.config import Scenario
-from sim.errors import InputWarning, ScenarioError
+from sim.errors import InputWarning, ScenarioError, dotted_key
 from sim.files import read_toml
 from sim.paths import builtin_file, builtin_names, find_file
+from sim.schema_errors import unknown_key_problem
 
 _MAX_EXTENDS_DEPTH = 20
 
@@ -119,7 +121,8 @@ def normalise_overrides(
         overrides: ``{"a.b": 1}`` or ``["a.b=1"]`` or None.
 
     Returns:
-        A mapping from dotted key to typed value.
+        A mapping from dotted key to typed value; list items are written
+        ``.n`` (``incidents.events[0].week`` becomes ``incidents.events.0.week``).
 
     Raises:
         ScenarioError: For a string without ``=``.
@@ -127,7 +130,7 @@ def normalise_overrides(
     if overrides is None:
         return {}
     if isinstance(overrides, Mapping):
-        return dict(overrides)
+        return {dotted_key(str(k)): v for k, v in overrides.items()}
     out: dict[str, Any] = {}
     for item in overrides:
         key, sep, val = str(item).partition("=")
@@ -135,23 +138,32 @@ def normalise_overrides(
             raise ScenarioError.one(
                 str(item), "an override must look like key.path=value (e.g. run.seed=7)"
             )
-        out[key.strip()] = parse_value(val.strip())
+        out[dotted_key(key)] = parse_value(val.strip())
     return out
 
 
-def set_path(data: dict[str, Any], key: str, value: Any) -> None:
+def set_path(data: dict[str, Any], key: str, value: Any,
+             schema: type[BaseModel] | None = None) -> None:
     """Set ``data[a][b][c] = value`` for ``key = "a.b.c"``, creating tables.
 
-    Numeric parts index into lists (``incidents.events.0.week``).
+    Numeric parts index into lists (``incidents.events.0.week``, or
+    ``incidents.events[0].week``).
 
     Args:
         data: Nested dict changed in place.
         key: Dotted key path.
         value: New value.
+        schema: The model ``data`` is for; given, a key it has no place for is
+            refused before any table is created (so the error names the whole key).
 
     Raises:
-        ScenarioError: If the path runs through a value that is not a table/list.
+        ScenarioError: If the key is unknown to ``schema``, or the path runs
+            through a value that is not a table/list.
     """
+    key = dotted_key(key)
+    problem = None if schema is None else unknown_key_problem(key, schema)
+    if problem is not None:
+        raise ScenarioError([problem])
     parts = key.split(".")
     node: Any = data
     for i, part in enumerate(parts[:-1]):
@@ -208,7 +220,7 @@ def load_scenario(
     path = find_file(path)
     data = read_scenario_data(path)
     for key, val in normalise_overrides(overrides).items():
-        set_path(data, key, val)
+        set_path(data, key, val, Scenario)
     data.setdefault("name", Path(path).stem)
     return Scenario.from_dict(data, file=str(path))
 
@@ -228,7 +240,7 @@ def scenario_from_dict(
     """
     raw = copy.deepcopy(dict(data))
     for key, val in normalise_overrides(overrides).items():
-        set_path(raw, key, val)
+        set_path(raw, key, val, Scenario)
     return Scenario.from_dict(raw)
 
 

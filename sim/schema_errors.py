@@ -15,7 +15,10 @@ from pydantic import BaseModel
 
 from sim.errors import Problem, ScenarioError
 from sim.hints import close_matches
-from sim.schema_walk import key_paths
+from sim.schema_walk import key_paths, list_item, model_of
+
+KEYS_DOC = "docs/scenario_keys.md"
+"""Where every key is listed, unless the schema names its own (a ``KEYS_DOC`` class variable)."""
 
 _TYPE_WORDS = {
     "int_type": "a whole number",
@@ -36,6 +39,51 @@ def _key_hint(loc: list[str], schema: type[BaseModel]) -> str:
                 if (k.rsplit(".", 1)[0] if "." in k else "") == parent]
     hit = close_matches(loc[-1], siblings, n=1, cutoff=0.6)
     return f"; did you mean {'.'.join([*loc[:-1], hit[0]])!r}?" if hit else ""
+
+
+def keys_doc(schema: type[BaseModel]) -> str:
+    """The page that lists every key of ``schema``.
+
+    Args:
+        schema: A model class.
+
+    Returns:
+        Its ``KEYS_DOC`` class variable, or :data:`KEYS_DOC`.
+    """
+    return str(getattr(schema, "KEYS_DOC", KEYS_DOC))
+
+
+def unknown_key_problem(key: str, schema: type[BaseModel]) -> Problem | None:
+    """The problem with an override's dotted key that ``schema`` has no place for.
+
+    Checked before the key is set, so that a mistyped table (``strategi.transparency``)
+    is reported as the whole key with the key meant, not as an unknown table in the file.
+    Only tables that forbid unknown keys are checked; list items are numbers
+    (``incidents.events.0.week``); below a value or a free-form table nothing is checked.
+
+    Args:
+        key: Dotted key path, list items as ``.n``.
+        schema: The model the data will be validated against.
+
+    Returns:
+        An "unknown key; did you mean" problem (with no file), or None if the key may exist.
+    """
+    parts = key.split(".")
+    model: type[BaseModel] | None = schema
+    i = 0
+    while model is not None and i < len(parts) and model.model_config.get("extra") == "forbid":
+        fields = model.model_fields
+        if parts[i] not in fields:
+            hit = close_matches(parts[i], fields, n=1, cutoff=0.6)
+            meant = ".".join([*parts[:i], hit[0], *parts[i + 1:]]) if hit else ""
+            hint = f"; did you mean {meant!r}?" if hit else ""
+            return Problem(key, f"unknown key{hint} (every key: {keys_doc(schema)})")
+        tp = fields[parts[i]].annotation
+        model, i = model_of(tp), i + 1
+        item = list_item(tp)
+        if model is None and item is not None and i < len(parts) and parts[i].isdigit():
+            model, i = model_of(item), i + 1
+    return None
 
 
 def pydantic_problems(err: Mapping[str, Any], file: str | None,
@@ -69,7 +117,7 @@ def _problem(err: Mapping[str, Any], file: str | None,
     kind = err["type"]
     if kind == "extra_forbidden":
         hint = _key_hint(loc, schema)
-        return Problem(key, f"unknown key{hint} (every key: docs/scenario_keys.md)", None, file)
+        return Problem(key, f"unknown key{hint} (every key: {keys_doc(schema)})", None, file)
     if kind == "missing":
         return Problem(key, "required key is missing", None, file)
     if kind == "literal_error":

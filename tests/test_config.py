@@ -19,7 +19,6 @@ def _err(overrides: dict) -> str:
 @pytest.mark.parametrize(
     ("overrides", "needles"),
     [
-        ({"population.sise": 10}, ["population.sise", "unknown key"]),
         ({"population.size": "many"}, ["population.size", "whole number", "many"]),
         ({"population.size": 0}, ["population.size", "greater than or equal to 1"]),
         ({"strategy.reach": 1.5}, ["strategy.reach", "less than or equal to 1", "1.5"]),

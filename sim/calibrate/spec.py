@@ -50,7 +50,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -158,6 +158,7 @@ class AbcTable(_Table):
 class SpecFile(_Table):
     """A calibration spec file's schema."""
 
+    KEYS_DOC: ClassVar[str] = "docs/calibration.md"
     name: str | None = None
     description: str = ""
     scenario: str
@@ -266,11 +267,16 @@ def load_calibration_spec(path: str | Path,
     """
     p = Path(path)
     data = read_toml(p)
-    for key, val in normalise_overrides(overrides).items():
+    changes = normalise_overrides(overrides)
+    for key, val in changes.items():
         if key.startswith("parameters."):  # prior keys are dotted themselves
             raise ScenarioError.one(key, "change priors in the spec file", val, "--set")
-        set_path(data, key, val)
-    return spec_from_dict(data, file=str(p), base_dir=p.resolve().parent)
+    try:
+        for key, val in changes.items():
+            set_path(data, key, val, SpecFile)
+        return spec_from_dict(data, file=str(p), base_dir=p.resolve().parent)
+    except ScenarioError as err:
+        raise err.blaming(changes) from None
 
 
 def spec_from_dict(data: Mapping[str, Any], file: str | None = None,

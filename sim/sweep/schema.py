@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -275,6 +275,8 @@ class SweepFile(_Table):
             file) from which each replicate draws its parameters (trust model only).
         analysis: How the analysis states verdicts (the practical threshold).
     """
+
+    KEYS_DOC: ClassVar[str] = "docs/sweeps.md"
 
     name: str | None = None
     description: str = ""

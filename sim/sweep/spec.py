@@ -133,7 +133,7 @@ def load_spec(
                 raise ScenarioError.one("overrides", "must be a table", table, str(p))
             table[scenario_key] = val
         else:
-            set_path(data, key, val)
+            set_path(data, key, val, SweepFile)
     if posterior is not None:
         data["posterior"] = str(Path(posterior).resolve())
     spec = spec_from_dict(data, file=str(p), base_dir=p.resolve().parent, max_runs=max_runs)
