@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -14,7 +15,9 @@ from sim.attribution_text import (
     OUTCOME_LABELS,
     TOTAL,
     format_value,
+    headline,
     shown_values,
+    sign_notes,
 )
 from sim.plotting import DPI, fig_caption, fig_title
 
@@ -68,15 +71,20 @@ def fig_attribution(att: Attribution) -> Figure:
         ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
         ax.grid(True, axis="x", alpha=0.3)
         total = float(att.table.loc[att.table["status"] == TOTAL, outcome].iloc[0])
+        rose = " (negative: trust rose)" if outcome == "trust_loss" and total < 0 else ""
         ax.set_title(f"{OUTCOME_LABELS[outcome].capitalize()}: total "
-                     f"{format_value(outcome, total)}", fontsize=10)
+                     f"{format_value(outcome, total)}{rose}", fontsize=10)
         ax.set_xlabel(unit)
     axes[0].set_yticks(y, [f"{lab} ({OFF})" if s == OFF else lab
                            for lab, s in zip(t["label"], status, strict=True)])
-    fig.suptitle(fig_title(att.scenario, "Why customers left and trust fell"), fontweight="bold")
-    fig_caption(fig, f"Shapley shares over {len(att.mechanisms)} mechanisms, "
-                     f"{1 << len(att.mechanisms)} runs per replicate on the same consumers, "
-                     "network and random draws; bars and background add up to the total"
-                     + (f"; whiskers: {round(100 * att.confidence)}% interval over "
-                        f"{att.replicates} replicates." if att.replicates > 1 else "."))
+    fig.suptitle(fig_title(att.scenario, headline(att.table)), fontweight="bold")
+    caption = (f"Shapley shares over {len(att.mechanisms)} mechanisms, "
+               f"{1 << len(att.mechanisms)} runs per replicate on the same consumers, "
+               "network and random draws; bars and background add up to the total"
+               + (f"; whiskers: {round(100 * att.confidence)}% interval over "
+                  f"{att.replicates} replicates." if att.replicates > 1 else ".")
+               + " Red: adds to churn or trust loss; green, left of 0: on balance kept "
+                 "customers or raised trust.")
+    notes = sign_notes(att.table, [o for o, _, _ in _PANELS])
+    fig_caption(fig, "\n".join(textwrap.wrap(" ".join([caption, *notes]), 190)))
     return fig

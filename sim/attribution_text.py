@@ -9,6 +9,7 @@ in scientific notation.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 
 import pandas as pd
@@ -189,14 +190,76 @@ def format_attribution(
     if not header:
         return "\n".join(lines)
     inactive = [lab for lab, s in zip(t["label"], status, strict=True) if s == OFF]
-    return "\n".join([*_header(scenario, mechanisms, replicates), "", *lines, "",
-                      *_reading(if_off, inactive), *notes])
+    return "\n".join([*_header(scenario, mechanisms, replicates, headline(t)), "", *lines, "",
+                      *_reading(if_off, inactive),
+                      *(w for n in sign_notes(t, outcomes) for w in textwrap.wrap(n, 100)),
+                      *notes])
 
 
-def _header(sc: Scenario, k: int, replicates: int) -> list[str]:
+def _total(table: pd.DataFrame, outcome: str) -> float:
+    """An outcome's total as printed (rounded), NaN if unknown."""
+    return shown_values(table, outcome)[table["status"].to_list().index(TOTAL)]
+
+
+def headline(table: pd.DataFrame) -> str:
+    """The question the table answers, worded from its totals.
+
+    Args:
+        table: An attribution table (:attr:`sim.attribution.Attribution.table`).
+
+    Returns:
+        E.g. ``"Why customers left and trust fell"``, or ``"... and trust rose"``
+        when the mean trust loss is negative.
+    """
+    churn, loss = _total(table, "churn"), _total(table, "trust_loss")
+    left = "Why no customers left" if churn == 0 else "Why customers left"
+    trust = "trust rose" if loss < 0 else "trust held" if loss == 0 else "trust fell"
+    return f"{left} and {trust}"
+
+
+def sign_notes(table: pd.DataFrame, outcomes: Sequence[str] = ("churn", "trust_loss")
+               ) -> list[str]:
+    """What the negative numbers of the table mean, and how the incident share is measured.
+
+    Args:
+        table: An attribution table (:attr:`sim.attribution.Attribution.table`).
+        outcomes: The outcomes shown.
+
+    Returns:
+        Sentences, one per line (none when nothing needs saying).
+    """
+    status = table["status"].to_list()
+    notes = []
+    if "trust_loss" in outcomes and _total(table, "trust_loss") < 0:
+        notes.append("Mean trust loss is negative: trust rose over the run (mean trust at "
+                     "the end above the start).")
+    for o in outcomes:
+        shown = shown_values(table, o)
+        bg = shown[status.index(BACKGROUND)]
+        if bg < 0:
+            notes.append(f"The background {OUTCOME_LABELS[o]} is negative "
+                         f"({format_value(o, bg)}): with every mechanism off, "
+                         + ("trust would rise." if o != "churn" else "customers would grow."))
+        neg = [f"{lab} {format_value(o, v)} of {OUTCOME_LABELS[o]}"
+               for lab, v, st in zip(table["label"], shown, status, strict=True)
+               if st == "on" and v < 0]
+        if neg:
+            notes.append(f"A negative share ({', '.join(neg)}): on balance that mechanism kept "
+                         "customers or raised trust (e.g. recommendations), offsetting part "
+                         "of the others.")
+    if "churn" in outcomes and "on" == dict(zip(table["mechanism"], status,
+                                                 strict=True)).get("incidents"):
+        notes.append("The data incidents' churn share is in points of the initial customers, "
+                     "its interactions split evenly (Shapley); 'trustsim compare' reports "
+                     "abnormal churn, the paired difference with and without the breach over "
+                     "the customers just before it, so the two numbers differ.")
+    return notes
+
+
+def _header(sc: Scenario, k: int, replicates: int, title: str) -> list[str]:
     reps = f", {replicates} replicates" if replicates > 1 else ""
     return [
-        f"Why customers left and trust fell: {sc.name} ({sc.population.size:,} consumers, "
+        f"{title}: {sc.name} ({sc.population.size:,} consumers, "
         f"{sc.run.weeks} weeks, seed {sc.run.seed}{reps})",
         f"Shapley shares over {k} mechanism{'s' if k != 1 else ''}: {1 << k} runs per "
         "replicate on the same consumers, network and random draws.",

@@ -56,8 +56,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                           initial_indent="mechanisms: ")
     p = subparsers.add_parser(
         "explain", help="split a scenario's churn and trust loss between its mechanisms",
-        description="Why customers left and trust fell: each mechanism's share of churn and "
-                    "trust loss (Shapley values under common random numbers).",
+        description="Why customers left and trust fell (or rose): each mechanism's share of "
+                    "churn and trust loss (Shapley values under common random numbers).",
         epilog=_EPILOG.format(mechanisms=names),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

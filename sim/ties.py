@@ -109,6 +109,8 @@ class Ranking:
         threshold: The practical threshold used (KPI units).
         higher_better: The direction the ranking used.
         intervals: Normal 95% interval of each candidate's mean (NaN below two replicates).
+        noisy: Tied candidates whose gap to the best is above the threshold but not
+            statistically clear (tied because too noisy to separate, not because close).
     """
 
     kpi: str
@@ -123,6 +125,7 @@ class Ranking:
     threshold: float
     higher_better: bool = True
     intervals: dict[Hashable, tuple[float, float]] = field(default_factory=dict)
+    noisy: list[Hashable] = field(default_factory=list)
 
     @property
     def band(self) -> list[Hashable]:
@@ -169,6 +172,7 @@ def rank(
     threshold = band.threshold(kpi, float(means[best]))
     intervals = {c: _interval(wide[c].dropna().to_numpy(float)) for c in order}
     tied: list[Hashable] = []
+    noisy: list[Hashable] = []
     behind, diff = None, (math.nan, math.nan, math.nan)
     for c in order[1:]:
         d = _difference(wide, best, c, paired)
@@ -177,10 +181,12 @@ def rank(
         clear = n < 2 or _clear(d, sign, paired, intervals[best], intervals[c])
         if not (practical and clear):
             tied.append(c)
+            if practical:
+                noisy.append(c)
         elif behind is None:
             behind, diff = c, d
     return Ranking(kpi, order, {c: float(means[c]) for c in order}, best, tied, behind, diff,
-                   n, paired, threshold, up, intervals)
+                   n, paired, threshold, up, intervals, noisy)
 
 
 def _interval(x: np.ndarray) -> tuple[float, float]:

@@ -305,3 +305,35 @@ def test_figure_is_drawn(tmp_path: Path, breach: sim.Attribution) -> None:
     written = write_attribution(breach, tmp_path / "fig")
     assert (tmp_path / "fig" / "figures" / "attribution.png").stat().st_size > 10_000
     assert any(p.suffix == ".svg" for p in written)
+
+
+def test_negative_numbers_are_worded_from_the_totals(breach: sim.Attribution) -> None:
+    import dataclasses
+
+    from sim.attribution_figure import fig_attribution
+
+    t = breach.table.copy()
+    on = t["status"] == "on"
+    assert on[t["mechanism"] == "wom"].all() and on[t["mechanism"] == "incidents"].all()
+    t.loc[on, ["churn", "trust_loss"]] = 0.0
+    by = t.set_index("mechanism")
+    by.loc["wom", "churn"], by.loc["incidents", ["churn", "trust_loss"]] = -0.0003, 0.01
+    by.loc["incidents", "churn"] = 0.02
+    by.loc[BACKGROUND, ["churn", "trust_loss"]] = [0.05, -0.05]
+    by.loc[TOTAL, ["churn", "trust_loss"]] = [0.0697, -0.04]
+    att = dataclasses.replace(breach, table=by.reset_index())
+    text = att.format_table()
+    assert text.startswith("Why customers left and trust rose: data_breach")
+    assert "Mean trust loss is negative: trust rose over the run" in text
+    assert "The background mean trust loss is negative (-0.050)" in text
+    assert "A negative share (word of mouth -0.03 pp of churn): on balance" in text
+    assert "abnormal churn" in text and "just before it" in text
+    fig = fig_attribution(att)
+    assert "trust rose" in fig.get_suptitle()
+    assert fig.axes[1].get_title().endswith("total -0.040 (negative: trust rose)")
+    caption = fig.get_supxlabel()
+    assert "word of mouth -0.03 pp of churn" in caption.replace("\n", " ")
+    assert "green, left of 0" in caption.replace("\n", " ")
+    wom_bar = fig.axes[0].patches[list(t["mechanism"][t["status"] != TOTAL]).index("wom")]
+    assert wom_bar.get_width() < 0 and wom_bar.get_facecolor()[1] > 0.5  # green, to the left
+    assert breach.format_table().startswith("Why customers left and trust fell")

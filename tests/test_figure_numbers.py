@@ -81,14 +81,15 @@ def test_sobol_bars_mark_untrustworthy_estimates_and_clip_nothing() -> None:
     assert sobol_bars(Figure().add_subplot(), ok, ["a"], samples=512) == ""
 
 
-def test_morris_bars_show_the_sign() -> None:
-    df = pd.DataFrame({"mu": [-393_300.0, 5.0, 1.0], "mu_star": [393_300.0, 5.0, 4.0],
-                       "mu_star_conf": [1000.0, 1.0, 1.0], "sigma": [10.0, 1.0, 3.0]})
+def test_morris_bars_say_a_direction_only_when_it_is_clear() -> None:
+    # c: effects of both signs (|mu| < mu*/2); d: |mu| inside the noise of mu*.
+    df = pd.DataFrame({"mu": [-393_300.0, 5.0, 1.0, 2.0], "mu_star": [393_300.0, 5.0, 4.0, 3.0],
+                       "mu_star_conf": [1000.0, 1.0, 1.0, 2.5], "sigma": [10.0, 1.0, 3.0, 1.0]})
     fig = Figure()
     ax = fig.add_subplot()
-    morris_bars(ax, df, ["a", "b", "c"])
+    morris_bars(ax, df, ["a", "b", "c", "d"])
     words = [t.get_text() for t in ax.texts]
-    assert words == ["lowers", "raises", "mixed"]
+    assert words == ["lowers", "raises", "mixed or unclear", "mixed or unclear"]
     assert ax.get_xlim()[0] < -393_300  # the negative mean effect is on the axis
 
 
@@ -119,3 +120,26 @@ def test_the_escalation_curve_stars_every_tied_level(tmp_path) -> None:
     label = ax.get_legend().get_texts()[0].get_text()
     assert "highest at interest and demographic (tied)" in label
     assert "axis starts at" in ax.get_ylabel()
+
+
+def test_one_replicate_escalation_title_has_no_band_and_fits(tmp_path) -> None:
+    from sim.sweep import spec_from_dict
+    from sim.sweep.analysis import Analysis, Sweep
+    from sim.sweep.figures import fig_escalation_curve
+    from tests.helpers import BASELINE
+
+    levels = ["generic", "demographic", "interest", "behavioural", "personal"]
+    spec = spec_from_dict({"base": str(BASELINE), "seed": 1, "replicates": 1,
+                           "design": {"kind": "grid"}, "factors": [
+                               {"key": "strategy.escalation.level", "name": "escalation",
+                                "role": "lever", "values": levels}]})
+    results = pd.DataFrame([{"point": i, "replicate": 0, "escalation": lv,
+                             "revenue_cumulative": 300_000.0 + 1000.0 * i}
+                            for i, lv in enumerate(levels)])
+    design = pd.DataFrame({"point": range(5), "escalation": levels})
+    an = Analysis(Sweep(tmp_path, spec, design, results, pd.DataFrame()), pd.DataFrame(),
+                  None, "")
+    title = fig_escalation_curve(an).axes[0].get_title()
+    assert "one replicate: no interval" in title
+    assert "band" not in title  # a single replicate draws no interval band
+    assert max(len(line) for line in title.splitlines()) <= 100  # wrapped, not cut off

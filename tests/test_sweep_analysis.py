@@ -178,15 +178,15 @@ steps = 2
 def test_small_designs_get_a_note() -> None:
     from types import SimpleNamespace
 
-    from sim.sweep.analysis import _small_design_note
+    from sim.sweep.analysis import small_design_note
 
     def spec(kind: str, n: int) -> SimpleNamespace:
         return SimpleNamespace(design=SimpleNamespace(kind=kind, samples=n))
 
-    assert "8 Sobol base samples is small" in _small_design_note(spec("sobol", 8))
-    assert _small_design_note(spec("sobol", 256)) == ""
-    assert "4 Morris trajectories is few" in _small_design_note(spec("morris", 4))
-    assert _small_design_note(spec("lhs", 4)) == ""
+    assert "8 Sobol base samples is small" in small_design_note(spec("sobol", 8))
+    assert small_design_note(spec("sobol", 256)) == ""
+    assert "4 Morris trajectories is few" in small_design_note(spec("morris", 4))
+    assert small_design_note(spec("lhs", 4)) == ""
 
 
 def test_best_points_use_the_paired_difference_under_common_random_numbers() -> None:
@@ -230,3 +230,34 @@ def test_nan_kpis_are_saved_as_null_and_read_back_as_nan(tmp_path: Path) -> None
         assert table["y"].dtype == np.float64 and table["z"].dtype == np.float64
         assert table["y"].isna().tolist() == [p % 2 == 1 for p in table["point"]]
         assert table["z"].isna().all()
+
+
+def test_morris_direction_rule_and_significant_digits() -> None:
+    from sim.sweep.analysis import morris_direction, significant
+
+    assert morris_direction(3.0, 3.0, 0.1) == "raises"
+    assert morris_direction(-4.0, 4.0, 0.0) == "lowers"
+    assert morris_direction(1.0, 4.0, 0.1) == "mixed or unclear"  # effects of both signs
+    assert morris_direction(2.0, 3.0, 2.5) == "mixed or unclear"  # within the noise of mu*
+    assert morris_direction(0.0, 0.0, 0.0) == "mixed or unclear"
+    assert [significant(v) for v in (0.8141, 2.113, 393_312.0, -0.05, 0.0)] == [
+        "0.814", "2.11", "393,000", "-0.0500", "0"]
+
+
+def test_small_morris_design_warns_on_the_figure_and_table_has_roles(tmp_path: Path) -> None:
+    from sim.sweep.figures import fig_indices
+
+    run_sweep(linear_spec(tmp_path, "morris", 4), tmp_path / "out", workers=0, progress=False,
+              allow_model_code=True)
+    an = analyze_sweep(tmp_path / "out", figures=False)
+    fig = fig_indices(an, "y")
+    assert "4 Morris trajectories is few" in fig.get_suptitle()
+    assert sorted(t.get_text() for t in fig.axes[0].texts) == [
+        "lowers", "mixed or unclear", "raises"]
+    text = an.format()
+    head, *rows = text.split("morris indices for y, 3 significant digits:\n")[1].splitlines()[:4]
+    assert head.split() == ["factor", "role", "direction", "mu", "mu_star", "mu_star_conf",
+                            "sigma"]
+    assert rows[0].split()[:4] == ["a", "lever", "raises", "3.00"]
+    assert rows[1].split()[:4] == ["b", "uncertainty", "lowers", "-4.00"]
+    assert "4 Morris trajectories is few" in text

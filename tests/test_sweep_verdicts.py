@@ -49,10 +49,12 @@ def test_only_levers_are_choices_and_conditions_are_reported_one_by_one() -> Non
     assert "per condition of u: conditions, not choices" in heading
     assert lines == [
         "at u=dry: y highest at a=mid: 121.5 [118.6, 124.4]; tied with a=high (121 [118.1, "
-        "123.9]) (difference not both statistically clear and above 1% of the value); next: "
+        "123.9]) (difference not both statistically clear and above 1% of the value); "
+        "clearly behind: "
         "a=low (101.5 [98.56, 104.4]), paired difference +20 [+20, +20]",
         "at u=wet: y highest at a=mid: 171.5 [168.6, 174.4]; tied with a=high (171 [168.1, "
-        "173.9]) (difference not both statistically clear and above 1% of the value); next: "
+        "173.9]) (difference not both statistically clear and above 1% of the value); "
+        "clearly behind: "
         "a=low (151.5 [148.6, 154.4]), paired difference +20 [+20, +20]",
     ]
     for line in lines:  # an uncertainty is never where the best point is
@@ -138,3 +140,20 @@ def test_shipped_sampling_sweeps_name_no_uncertainty_and_nothing_ahead(
     for line in text.splitlines():
         if re.search(r"(highest|lowest) at", line):
             assert not any(f"{u}=" in line for u in uncertainties), line
+
+
+def test_a_noisy_tie_and_a_clearly_behind_setting_with_a_higher_mean_are_explained() -> None:
+    from sim.sweep.verdicts import verdict_text
+    from sim.ties import Band, rank
+
+    noise = np.array([0.0, 0.004, -0.004])  # shared by every setting (common random numbers)
+    wide = pd.DataFrame({"demographic": 0.662 + noise, "generic": 0.649 + noise,
+                         "interest": 0.636 + noise + np.array([0.2, -0.1, -0.1])})
+    r = rank(wide, "mean_trust", band=Band())
+    assert r.tied == ["interest"] and r.noisy == ["interest"] and r.behind == "generic"
+    text = verdict_text(r, Band())
+    assert text.startswith("mean_trust highest at demographic: 0.662")
+    assert "tied with interest (0.636 [" in text and ", too noisy to separate)" in text
+    assert "; clearly behind: generic (0.649 [" in text and "next:" not in text
+    assert text.endswith("a tied setting can have a worse mean than one clearly behind when "
+                         "its runs vary more")

@@ -305,14 +305,17 @@ class Analysis:
             f"{len(self.sweep.failures)} failed",
         ]
         if self.indices is not None:
-            cols = [c for c in self.indices.columns if c not in ("kpi", "role")]
+            cols = [c for c in self.indices.columns if c != "kpi"]
             for k, df in self.indices.groupby("kpi", sort=False):
                 pp = self.method == "morris" and is_share(str(k))  # effects of a share
                 lines.append(f"\n{self.method} indices for {k}"
-                             f"{' (in percentage points)' if pp else ''}:")
-                lines.append(df[cols].to_string(index=False, float_format=(
-                    (lambda v: number(100 * v)) if pp else number)))
-            small = _small_design_note(sp)
+                             f"{' (in percentage points)' if pp else ''}"
+                             f"{', 3 significant digits' if self.method == 'morris' else ''}:")
+                if self.method == "morris":
+                    lines.append(morris_table(df, 100.0 if pp else 1.0))
+                    continue
+                lines.append(df[cols].to_string(index=False, float_format=number))
+            small = small_design_note(sp)
             if small:
                 lines.append(f"\nnote: {small}")
         else:
@@ -332,7 +335,59 @@ class Analysis:
         return "\n".join(lines)
 
 
-def _small_design_note(spec: SweepSpec) -> str:
+def morris_direction(mu: float, mu_star: float, conf: float) -> str:
+    """The direction of a factor's effect in words, said only when it is clear.
+
+    Rule: ``raises`` or ``lowers`` (the sign of ``mu``) when ``|mu|`` is both
+    larger than the bootstrap half-width of ``mu_star`` (the signed effect stands
+    out of the noise) and at least half of ``mu_star`` (most elementary effects
+    share the sign: ``|mu| = mu_star`` when all do); otherwise ``mixed or unclear``.
+
+    Args:
+        mu: Signed mean elementary effect.
+        mu_star: Mean absolute elementary effect.
+        conf: Half-width of the 95% bootstrap interval of ``mu_star`` (NaN: 0).
+
+    Returns:
+        ``"raises"``, ``"lowers"`` or ``"mixed or unclear"``.
+    """
+    if not (np.isfinite(mu) and np.isfinite(mu_star)) or mu_star == 0:
+        return "mixed or unclear"
+    noise = float(np.nan_to_num(conf))
+    if abs(mu) > noise and abs(mu) >= 0.5 * mu_star:
+        return "raises" if mu > 0 else "lowers"
+    return "mixed or unclear"
+
+
+def significant(v: float, digits: int = 3) -> str:
+    """``v`` to ``digits`` significant digits, never an exponent: 0.814, 2.11, 393,000."""
+    if not np.isfinite(v):
+        return "nan"
+    if v == 0:
+        return "0"
+    decimals = digits - 1 - int(np.floor(np.log10(abs(v))))
+    return f"{round(v, decimals):,.{max(decimals, 0)}f}"
+
+
+def morris_table(df: pd.DataFrame, scale: float = 1.0) -> str:
+    """Morris indices of one KPI as text: role, direction, effects to 3 significant digits.
+
+    Args:
+        df: Rows ``factor, role, mu, mu_star, mu_star_conf, sigma`` of one KPI.
+        scale: Multiplier of the effects (100 for a share, in percentage points).
+
+    Returns:
+        The table.
+    """
+    show = df[["factor", "role"]].copy()
+    show["direction"] = [morris_direction(m, s, c) for m, s, c in
+                         zip(df["mu"], df["mu_star"], df["mu_star_conf"], strict=True)]
+    for c in ("mu", "mu_star", "mu_star_conf", "sigma"):
+        show[c] = [significant(scale * float(v)) for v in df[c]]
+    return show.to_string(index=False)
+
+
+def small_design_note(spec: SweepSpec) -> str:
     """A warning when the design is too small for trustworthy indices, else ""."""
     n = spec.design.samples
     if spec.design.kind == "sobol" and n is not None and n < 64:

@@ -34,7 +34,7 @@ from matplotlib.figure import Figure
 
 from sim.kpis import axis_label
 from sim.plotting import StepFormatter, compact_number, note_axis_origin
-from sim.sweep.analysis import Analysis
+from sim.sweep.analysis import Analysis, morris_direction, small_design_note
 from sim.sweep.verdicts import band_of
 from sim.ties import Band, Ranking, is_share, join_words, rank
 
@@ -115,6 +115,7 @@ def fig_indices(an: Analysis, kpi: str) -> Figure:
         design = f"Sobol (Saltelli), N = {sp.design.samples}"
     elif an.method == "morris":
         morris_bars(ax, df, labels)
+        warning = small_design_note(sp)
         if is_share(kpi):  # effects on a share, in percentage points
             ax.set_xlabel(f"elementary effect on {axis_label(kpi, _weeks(an), unit=False)} "
                           "(percentage points)\nper full range of the factor")
@@ -248,12 +249,13 @@ def morris_bars(ax: Axes, df: pd.DataFrame, labels: Sequence[str]) -> None:
     mu, star = df["mu"].to_numpy(float), df["mu_star"].to_numpy(float)
     reach = star + np.nan_to_num(df["mu_star_conf"].to_numpy(float))
     ax.plot(mu, y + 0.19, "D", color="black", ms=5, ls="none",
-            label="mu (signed mean effect: right raises, left lowers)")
-    for yi, m, s, end in zip(y, mu, star, reach, strict=True):
-        if not (np.isfinite(m) and np.isfinite(s)) or s == 0:
+            label="mu (signed mean effect); direction said when |mu| > CI of mu* and "
+                  ">= mu*/2")
+    conf = df["mu_star_conf"].to_numpy(float)
+    for yi, m, s, c, end in zip(y, mu, star, conf, reach, strict=True):
+        if not (np.isfinite(m) and np.isfinite(s)):
             continue
-        word = "mixed" if abs(m) < 0.5 * s else ("raises" if m > 0 else "lowers")
-        ax.annotate(word, (max(end, m, 0.0), yi + 0.19), xytext=(6, 0),
+        ax.annotate(morris_direction(m, s, c), (max(end, m, 0.0), yi + 0.19), xytext=(6, 0),
                     textcoords="offset points", va="center", fontsize=7.5, color="#333333")
     ax.margins(x=0.15)
 
@@ -425,11 +427,12 @@ def fig_escalation_curve(an: Analysis, kpi: str = "revenue_cumulative") -> Figur
     averaged = [f.name for f in others if f.name not in groups]
     tied = (f"within {_band(an).describe(kpi)} of it (one replicate: no interval)" if one else
             f"levels tied with it (gap under {_band(an).describe(kpi)} or not clear)")
-    note = f"mean of {_reps(sp.replicates)}, band: 95% interval; stars: highest, and {tied}"
+    band_word = "" if one else ", band: 95% interval"
+    note = f"mean of {_reps(sp.replicates)}{band_word}; stars: highest, and {tied}"
     if averaged:
         note += f"; averaged over {', '.join(averaged)}"
     ax.set_title(f"{axis_label(kpi, _weeks(an), unit=False).capitalize()} vs escalation level"
-                 f" ({sp.name})\n{note}", fontsize=10)
+                 f" ({sp.name})\n{textwrap.fill(note, 100)}", fontsize=10)
     return fig
 
 

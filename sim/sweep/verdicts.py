@@ -180,7 +180,8 @@ def verdict_text(r: Ranking, band: Band) -> str:
     Returns:
         E.g. ``revenue_cumulative highest at escalation=interest: 393,300 [391,000,
         395,600]; tied with escalation=demographic (392,100 [...]): not both clear and
-        above 1% of the value; next: escalation=generic (362,100 [...]), +31,200 [...]``.
+        above 1% of the value; clearly behind: escalation=generic (362,100 [...]),
+        paired difference +31,200 [...]``.
     """
     k = r.kpi
     word = "highest" if r.higher_better else "lowest"
@@ -191,11 +192,16 @@ def verdict_text(r: Ranking, band: Band) -> str:
                 if r.tied else f"no other setting within {limit}")
         return f"{head}; one replicate, no interval: not declared ahead; {near}"
     if r.tied:
-        ties = join_words([f"{c} ({_value(r, c)})" for c in r.tied])
+        ties = join_words([f"{c} ({_value(r, c)}"
+                           + (", too noisy to separate)" if c in r.noisy else ")")
+                           for c in r.tied])
         text = (f"{head}; tied with {ties} (difference not both statistically clear and "
                 f"above {limit})")
         if r.behind is not None:
-            text += f"; next: {r.behind} ({_value(r, r.behind)}), {_diff(r)}"
+            text += f"; clearly behind: {r.behind} ({_value(r, r.behind)}), {_diff(r)}"
+            if r.order.index(r.behind) < max(r.order.index(c) for c in r.tied):
+                text += ("; a tied setting can have a worse mean than one clearly behind "
+                         "when its runs vary more")
         return text
     if r.behind is None:
         return head
