@@ -353,7 +353,7 @@ class Consumer(mesa.Agent):
         # Incident news: those who learned of it last week tell each friend.
         if m.news_spreads and self.aware_week == t - 1:
             for f in self.friends:
-                if rnd() < m.share_prob:
+                if rnd() < m.share_now:
                     f.news_heard = True
         # Social exposure: a recent churner weighs on each friend's hazard.
         if m.contagion_exposure:
@@ -428,7 +428,8 @@ class Consumer(mesa.Agent):
                 heard += 1
             self.neg_buzz = m.negative_decay * self.neg_buzz + heard
             self.pos_buzz = m.positive_decay * self.pos_buzz + self.pos_heard
-            trust = self.trust * math.exp(-m.negative_effect * self.neg_buzz)
+            sens = m.wom_sens[self.segment]
+            trust = self.trust * math.exp(-m.negative_effect * sens * self.neg_buzz)
             trust = 1.0 - (1.0 - trust) * math.exp(-m.positive_effect * self.pos_buzz)
             self.trust = min(max(trust, 0.0), 1.0)
         self.neg_heard = self.pos_heard = 0
@@ -444,7 +445,8 @@ class Consumer(mesa.Agent):
                 new = self.news_heard and self.aware_week < 0
             if new:
                 self.aware_week = t
-                self.trust *= 1.0 - m.incident_loss
+                self.trust *= 1.0 - min(max(m.incident_loss * m.news_sens[self.segment], 0.0),
+                                        1.0)
                 if not ev.responsible and self.would_stop:
                     intention = ev.severity
         self.news_heard = False
@@ -588,7 +590,9 @@ class ReferenceModel(mesa.Model):
         self.positive_effect = w.positive_effect
         self.negative_decay = w.negative_decay
         self.positive_decay = w.positive_decay
+        self.public_attention = w.public_attention
         self.share_prob = c.incidents.share_prob
+        self.share_now = 0.0
         ch = c.churn
         self.churn_on = ch.enabled
         self.churn_rule = ch.rule
@@ -629,6 +633,9 @@ class ReferenceModel(mesa.Model):
         mean_t = [1.0 / (1.0 + math.exp(-(logit0 + off))) for off in market.trust_offsets()]
         disp = {d: market.disposition_p[d].tolist() for d in DISPOSITIONS}
         ch = c.churn
+        concern = [market.spec.segments[s].concern_offset for s in SEGMENTS]
+        self.wom_sens = [math.exp(c.wom.concern_weight * o) for o in concern]
+        self.news_sens = [math.exp(c.incidents.concern_weight * o) for o in concern]
         self.consumers: list[Consumer] = []
         for _ in range(c.population.size):
             u = rnd.random()
@@ -702,8 +709,12 @@ class ReferenceModel(mesa.Model):
             if ev.week == self.week:
                 self.incident, self.incident_starts = ev, True
         ev = self.incident
+        if ev is not None and not self.incident_starts:
+            age = self.week - ev.week - 1
+            self.share_now = min(ic.share_prob * ev.severity * 2.0 ** (-age / ic.news_half_life),
+                                 1.0)
         self.news_spreads = (ev is not None and not self.incident_starts
-                             and ic.share_prob > 0)
+                             and self.share_now > 0)
         if ev is not None:
             loss = ic.impact * ev.severity * (1.0 - ic.transparency_mitigation
                                               * self.transparency)
@@ -717,8 +728,10 @@ class ReferenceModel(mesa.Model):
         self.level = self.brand_level()
         self._incident_news()
         self.agents.shuffle_do("step")
-        if self.posts_now:
-            self.p_seen_post = 1.0 - math.exp(-self.posts_now * self.public_reach / self.n)
+        a = self.public_attention
+        if self.posts_now and a > 0:
+            self.p_seen_post = a * (1.0 - math.exp(-self.posts_now * self.public_reach
+                                                   / (a * self.n)))
         else:
             self.p_seen_post = 0.0
         self.agents.shuffle_do("respond")

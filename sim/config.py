@@ -328,7 +328,12 @@ class WomConfig(_Section):
         p_tell_negative: Probability a crossed consumer tells friends (InMoment: 1 in 5).
         p_post_public: Probability a crossed consumer posts publicly (1 in 10).
         p_tell_positive: Probability a satisfied, reached consumer recommends.
-        public_reach: Consumers who see one public post.
+        public_reach: Views one public post gets, among the consumers who attend.
+        public_attention: Most consumers a week's public posts can reach, as a share
+            (attention is finite: seeing several posts counts as seeing one).
+        concern_weight: How far a hearer's privacy concern scales the trust lost to
+            negative buzz: a multiplier exp(weight * concern offset of their segment),
+            0 for every hearer alike.
         negative_effect: Trust loss rate per unit of negative buzz.
         positive_effect: Trust gain rate per unit of positive buzz.
         negative_decay: Weekly persistence of negative buzz (lasts longer).
@@ -340,7 +345,9 @@ class WomConfig(_Section):
     p_post_public: Unit = 0.1
     p_tell_positive: Unit = 0.02
     public_reach: float = Field(50.0, ge=0.0, le=MAX_SIZE)
-    negative_effect: float = Field(0.01, ge=0.0, le=10.0)
+    public_attention: Unit = 0.1
+    concern_weight: float = Field(1.0, ge=0.0, le=5.0)
+    negative_effect: float = Field(0.005, ge=0.0, le=10.0)
     positive_effect: float = Field(0.005, ge=0.0, le=10.0)
     negative_decay: float = Field(0.8, ge=0.0, lt=1.0)
     positive_decay: float = Field(0.5, ge=0.0, lt=1.0)
@@ -377,7 +384,13 @@ class IncidentsConfig(_Section):
     Attributes:
         enabled: Ignore incidents when false.
         events: The incidents.
-        share_prob: Probability that a newly aware consumer tells each friend.
+        share_prob: Probability that a newly aware consumer tells each friend, for a
+            severity-1 incident in the week after it became public; it scales with the
+            severity and halves every news_half_life weeks.
+        news_half_life: Weeks over which the chance of passing the news on halves.
+        concern_weight: How far a hearer's privacy concern scales the trust lost on
+            learning of an incident: a multiplier exp(weight * concern offset of their
+            segment), 0 for every hearer alike.
         impact: Trust loss share of a severity-1 incident, irresponsibly handled.
         responsible_factor: Multiplier of the loss when handled responsibly.
         transparency_mitigation: Share of the loss removed at full transparency.
@@ -385,7 +398,9 @@ class IncidentsConfig(_Section):
 
     enabled: bool = True
     events: list[Incident] = []
-    share_prob: Unit = 0.15
+    share_prob: Unit = 0.2
+    news_half_life: float = Field(2.0, gt=0.0, le=1_000.0)
+    concern_weight: float = Field(1.0, ge=0.0, le=5.0)
     impact: Unit = 0.3
     responsible_factor: Unit = 0.4
     transparency_mitigation: Unit = 0.5

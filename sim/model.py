@@ -325,6 +325,10 @@ class TrustModel(mesa.Model):
         self._adaptive = esc.AdaptiveState(st.level_index(e.level, "strategy.escalation.level"))
         self._initial_customers = int(self.population.customer.sum())
         self._incident_idx = -1
+        concern = [self.market.spec.segments[s].concern_offset for s in SEGMENTS]
+        seg = self.population.segment
+        self._wom_sens = pc.concern_sensitivity(seg, concern, c.wom.concern_weight)
+        self._news_sens = pc.concern_sensitivity(seg, concern, c.incidents.concern_weight)
         self._eff: np.ndarray | None = None
         self._cutoffs: dict[int, np.ndarray] = {}
         # who left in which week (recent weeks only): the contagion's input
@@ -484,11 +488,11 @@ class TrustModel(mesa.Model):
             u_public = u[1] if posts else None
             p.neg_buzz, p.pos_buzz = wom.buzz(
                 adj, complain, recommend, posts, u_public, p.neg_buzz, p.pos_buzz,
-                public_reach=w.public_reach, negative_decay=w.negative_decay,
-                positive_decay=w.positive_decay,
+                public_reach=w.public_reach, public_attention=w.public_attention,
+                negative_decay=w.negative_decay, positive_decay=w.positive_decay,
             )
             p.trust = wom.wom_trust_update(
-                p.trust, p.neg_buzz, p.pos_buzz,
+                p.trust, p.neg_buzz, p.pos_buzz, self._wom_sens,
                 negative_effect=w.negative_effect, positive_effect=w.positive_effect,
             )
 
@@ -554,10 +558,12 @@ class TrustModel(mesa.Model):
             new = inc.media_news(p.aware_week, u, ev.media_reach)
         else:
             sharers = p.aware_week == t - 1
-            if ic.share_prob <= 0 or not sharers.any():
+            q = inc.share_probability(ev.severity, t - ev.week - 1, share_prob=ic.share_prob,
+                                      news_half_life=ic.news_half_life)
+            if q <= 0 or not sharers.any():
                 return None  # no one can learn of it: skip the draws (keyed by week)
             u = self.streams.uniform("incidents", t, n)
-            new = inc.network_news(self.adjacency, sharers, p.aware_week, u, ic.share_prob)
+            new = inc.network_news(self.adjacency, sharers, p.aware_week, u, q)
         if not new.any():
             return None
         p.aware_week[new] = t
@@ -565,7 +571,7 @@ class TrustModel(mesa.Model):
             p.trust, new, severity=ev.severity, responsible=ev.responsible,
             transparency=c.strategy.transparency, impact=ic.impact,
             responsible_factor=ic.responsible_factor,
-            transparency_mitigation=ic.transparency_mitigation,
+            transparency_mitigation=ic.transparency_mitigation, sensitivity=self._news_sens,
         )
         return inc.exit_intention(new, p.would_stop, severity=ev.severity,
                                   responsible=ev.responsible)

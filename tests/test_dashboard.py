@@ -235,6 +235,13 @@ def test_churn_cause_labels_every_sampled_consumer() -> None:
     stays = np.array([c == "customer" for c in cause])
     np.testing.assert_array_equal(stays, pop.customer[nodes])
     assert "incident news" in cause  # the breach in week 26 made some leave
+    # each label is the recorded cause, worded as in the run's network figure
+    left = [i for i, c in zip(nodes, cause, strict=True) if c != "customer"]
+    from sim.mechanisms.churn import CHURN_CAUSES
+    from sim.network_figure import CAUSE_STYLE
+    assert [cause[list(nodes).index(i)] for i in left] == [
+        CAUSE_STYLE[CHURN_CAUSES[pop.churn_cause[i]]][2] for i in left]
+    assert set(cause) <= set(charts.CAUSE_STYLE)
 
 
 # --------------------------------------------------------------------------- export

@@ -111,3 +111,64 @@ def test_exit_intention_dtype():
     assert got.dtype == np.float32 and got.tolist() == [0.5, 0.0]
     got = inc.exit_intention(new, stop, severity=0.5, responsible=True)
     assert got.dtype == np.float32 and got.shape == (2,) and not got.any()
+
+
+def test_share_probability_scales_with_severity_and_halves_with_age():
+    kw = dict(share_prob=0.2, news_half_life=2.0)
+    assert inc.share_probability(0.8, 0, **kw) == pytest.approx(0.16, rel=1e-12)
+    assert inc.share_probability(0.3, 0, **kw) == pytest.approx(0.06, rel=1e-12)
+    # one half-life later, half; one week later, 2 ** -0.5
+    assert inc.share_probability(0.8, 2, **kw) == pytest.approx(0.08, rel=1e-12)
+    assert inc.share_probability(0.8, 1, **kw) == pytest.approx(0.16 / np.sqrt(2), rel=1e-12)
+    assert inc.share_probability(1.0, 3, share_prob=0.2, news_half_life=3.0) == \
+        pytest.approx(0.1, rel=1e-12)
+
+
+def test_share_probability_is_clipped_to_the_unit_interval():
+    assert inc.share_probability(1.0, 0, share_prob=1.0, news_half_life=1.0) == 1.0
+    # an age before the first round would give more than 1: clipped
+    assert inc.share_probability(1.0, -2, share_prob=0.9, news_half_life=1.0) == 1.0
+    assert inc.share_probability(0.5, 0, share_prob=0.0, news_half_life=1.0) == 0.0
+
+
+def test_trust_loss_scaled_by_each_hearer_sensitivity_and_clipped():
+    t = np.array([0.8, 0.8, 0.8, 0.8], np.float32)
+    new = np.array([True, True, True, False])
+    sens = np.array([0.5, 2.0, 10.0, 3.0], np.float32)
+    out = inc.incident_trust_loss(t, new, severity=1.0, responsible=False, transparency=0.0,
+                                  sensitivity=sens, **LOSS)
+    # base loss share 0.3: halved, doubled, and 3.0 clipped to 1 (trust emptied)
+    assert out.dtype == np.float32
+    assert out.tolist() == pytest.approx([0.8 * 0.85, 0.8 * 0.4, 0.0, 0.8], rel=1e-6)
+    # the scalar default is one: the unscaled loss
+    plain = inc.incident_trust_loss(t, new, severity=1.0, responsible=False, transparency=0.0,
+                                    **LOSS)
+    assert plain.tolist() == pytest.approx([0.8 * 0.7] * 3 + [0.8], rel=1e-6)
+    # a negative sensitivity cannot raise trust (the share is clipped at 0)
+    up = inc.incident_trust_loss(t, new, severity=1.0, responsible=False, transparency=0.0,
+                                 sensitivity=np.full(4, -1.0, np.float32), **LOSS)
+    assert up.tolist() == pytest.approx([0.8] * 4)
+
+
+def test_trust_loss_with_sensitivity_computes_in_float32():
+    rng = np.random.default_rng(4)
+    t = rng.random(3000, dtype=np.float32)
+    sens = (rng.random(3000, dtype=np.float32) * 3).astype(np.float32)
+    new = rng.random(3000) < 0.7
+    kw = dict(severity=0.7, responsible=False, transparency=0.3, **LOSS)
+    a = inc.incident_trust_loss(t, new, sensitivity=sens, **kw)
+    b = inc.incident_trust_loss(t, new, sensitivity=sens.astype(np.float64), **kw)
+    loss = np.float32(0.3 * 0.7 * (1 - 0.5 * 0.3))
+    want = np.where(new, t * (np.float32(1) - np.clip(sens * loss, 0, 1)), t)
+    assert a.dtype == b.dtype == np.float32
+    assert np.array_equal(a, want) and np.array_equal(b, want)
+
+
+def test_loss_share_above_one_is_scaled_before_it_is_clipped():
+    # impact x severity = 3: a sensitivity of 0.2 takes 0.6 of trust, 0.5 takes it all
+    t = np.array([0.5, 0.5], np.float32)
+    out = inc.incident_trust_loss(t, np.array([True, True]), severity=1.0, responsible=False,
+                                  transparency=0.0, impact=3.0, responsible_factor=1.0,
+                                  transparency_mitigation=0.0,
+                                  sensitivity=np.array([0.2, 0.5], np.float32))
+    assert out.tolist() == pytest.approx([0.5 * 0.4, 0.0], rel=1e-6)

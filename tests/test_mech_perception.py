@@ -125,3 +125,16 @@ def test_excess_is_the_float64_gap_rounded_once():
     want = np.where(crossed, np.maximum(gap, 0.0), 0.0).astype(np.float32)
     assert crossed.sum() > 500
     assert np.array_equal(excess, want)
+
+
+def test_concern_sensitivity_is_exp_of_weight_times_segment_offset():
+    seg = np.array([0, 1, 2, 2, 0], np.int8)
+    offs = [1.2, 0.0, -1.2]
+    got = pc.concern_sensitivity(seg, offs, 0.5)
+    assert got.dtype == np.float32
+    e = np.exp(np.float32(0.6))
+    assert got.tolist() == pytest.approx([e, 1.0, 1 / e, 1 / e, e], rel=1e-6)
+    # the weight multiplies the offset (not adds): weight 2 doubles the log
+    assert pc.concern_sensitivity(seg[:1], offs, 2.0)[0] == pytest.approx(np.exp(2.4), rel=1e-6)
+    # weight 0: every hearer alike
+    assert pc.concern_sensitivity(seg, offs, 0.0).tolist() == [1.0] * 5

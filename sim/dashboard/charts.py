@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.markets import SEGMENTS
+from sim.network_figure import CAUSE_STYLE as RUN_CAUSE_STYLE
 
 SEGMENT_COLOURS = {"fundamentalist": "#d62728", "pragmatist": "#1f77b4", "unconcerned": "#2ca02c"}
 INCIDENT_STYLE = {"color": "#7f7f7f", "linestyle": "--", "linewidth": 1.0}
@@ -308,12 +309,11 @@ def difference_figure(
     return fig
 
 
-CAUSE_STYLE = {
-    "customer": ("o", None),
-    "incident news": ("X", "#000000"),
-    "crossed the line": ("s", "#000000"),
-    "trust or friends": ("v", "#000000"),
+CAUSE_STYLE = {"customer": ("o", None)} | {
+    text: (marker, colour) for marker, colour, text in RUN_CAUSE_STYLE.values()
 }
+"""Marker and edge colour by label: customers, then churners by their recorded cause
+(the same markers, colours and words as the run's network figure)."""
 
 
 class LiveNetworkChart:

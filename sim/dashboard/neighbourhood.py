@@ -12,6 +12,8 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
+from sim.mechanisms.churn import CHURN_CAUSES
+from sim.network_figure import CAUSE_STYLE
 from sim.population import Population
 
 SAMPLE_SIZE = 300
@@ -89,9 +91,9 @@ def layout(n_nodes: int, edges: np.ndarray, seed: int) -> np.ndarray:
 def churn_cause(population: Population, nodes: np.ndarray) -> list[str]:
     """Why each sampled consumer left, or ``"customer"`` for one who stays.
 
-    The model records no cause per consumer; this reads the likeliest from
-    what the consumer went through: news of an incident, else at least one
-    ad that crossed the line, else low trust or churned friends.
+    Reads the cause the model recorded for each churner
+    (:data:`sim.mechanisms.churn.CHURN_CAUSES`) and words it as the run's
+    network figure does (:data:`sim.network_figure.CAUSE_STYLE`).
 
     Args:
         population: The model's population.
@@ -101,14 +103,5 @@ def churn_cause(population: Population, nodes: np.ndarray) -> list[str]:
         One label per sampled consumer (keys of ``charts.CAUSE_STYLE``).
     """
     p = population
-    out = []
-    for i in nodes:
-        if p.customer[i]:
-            out.append("customer")
-        elif p.aware_week[i] >= 0:
-            out.append("incident news")
-        elif p.crossed[i] > 0:
-            out.append("crossed the line")
-        else:
-            out.append("trust or friends")
-    return out
+    return ["customer" if p.customer[i] else CAUSE_STYLE[CHURN_CAUSES[p.churn_cause[i]]][2]
+            for i in nodes]

@@ -2,15 +2,19 @@
 
 In the week of an incident each consumer learns of it from the media with
 probability ``media_reach``. In every later week, each consumer who learned
-of it the week before tells each friend with probability ``share_prob``
-(an independent cascade), so a consumer with ``m`` such friends learns of it
-with probability ``1 - (1 - share_prob) ** m``. On learning, trust falls by the
-share ``impact * severity * (1 - transparency_mitigation * transparency)``,
-times ``responsible_factor`` if the brand handled it responsibly (Martin,
-Borah & Palmatier 2017). Consumers who said they would stop buying after
-irresponsible data use form an exit intention of strength ``severity`` when
-the incident was handled irresponsibly; :func:`sim.mechanisms.churn.exit_probability`
-converts intentions into exits.
+of it the week before tells each friend with probability ``q`` (an
+independent cascade), so a consumer with ``m`` such friends learns of it with
+probability ``1 - (1 - q) ** m``; ``q`` grows with the incident's severity
+and halves every ``news_half_life`` weeks of the news's age
+(:func:`share_probability`), so minor news stays contained and old news stops
+travelling. On learning, trust falls by the share ``impact * severity * (1 -
+transparency_mitigation * transparency)``, times ``responsible_factor`` if the
+brand handled it responsibly (Martin, Borah & Palmatier 2017), times the
+hearer's sensitivity, which grows with their privacy concern (Bansal 2012).
+Consumers who said they would stop buying after irresponsible data use form
+an exit intention of strength ``severity`` when the incident was handled
+irresponsibly; :func:`sim.mechanisms.churn.exit_probability` converts
+intentions into exits.
 """
 
 from __future__ import annotations
@@ -33,6 +37,27 @@ def media_news(aware_week: np.ndarray, u: np.ndarray, media_reach: float) -> np.
         Newly aware (bool).
     """
     return (aware_week < 0) & (u < media_reach)
+
+
+def share_probability(severity: float, age: int, *, share_prob: float,
+                      news_half_life: float) -> float:
+    """Probability that a newly aware consumer tells each friend, by severity and age.
+
+    ``share_prob * severity * 2 ** (-age / news_half_life)``: talk about an
+    incident is in proportion to how bad it is, and fades as the news ages.
+
+    Args:
+        severity: Incident severity in (0, 1].
+        age: Weeks since the first round of sharing (0 in the week after the
+            incident became public).
+        share_prob: Probability for a severity-1 incident in its first round.
+        news_half_life: Weeks over which the probability halves (> 0).
+
+    Returns:
+        Probability in [0, 1].
+    """
+    q = share_prob * severity * 2.0 ** (-age / news_half_life)
+    return min(max(q, 0.0), 1.0)
 
 
 def network_news(
@@ -68,8 +93,12 @@ def incident_trust_loss(
     impact: float,
     responsible_factor: float,
     transparency_mitigation: float,
+    sensitivity: np.ndarray | float = 1.0,
 ) -> np.ndarray:
     """Trust after learning of an incident.
+
+    ``T <- T * (1 - clip(loss * s, 0, 1))`` for the newly aware, with ``loss``
+    as in the module docstring and ``s`` their sensitivity.
 
     Args:
         trust: Current trust.
@@ -80,6 +109,8 @@ def incident_trust_loss(
         impact: Loss share of a severity-1 irresponsible incident.
         responsible_factor: Loss multiplier when handled responsibly.
         transparency_mitigation: Share of the loss removed at full transparency.
+        sensitivity: Multiplier of the loss per consumer (or one for all):
+            :func:`sim.mechanisms.perception.concern_sensitivity`.
 
     Returns:
         New trust (float32).
@@ -87,8 +118,9 @@ def incident_trust_loss(
     loss = impact * severity * (1.0 - transparency_mitigation * transparency)
     if responsible:
         loss *= responsible_factor
-    loss = float(np.clip(loss, 0.0, 1.0))
-    return np.where(newly_aware, trust * np.float32(1.0 - loss), trust).astype(np.float32)
+    share = np.clip(np.multiply(sensitivity, np.float32(loss), dtype=np.float32), 0.0, 1.0)
+    keep = np.float32(1.0) - share
+    return np.where(newly_aware, trust * keep, trust).astype(np.float32)
 
 
 def exit_intention(

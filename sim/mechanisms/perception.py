@@ -129,3 +129,27 @@ def perceive(
         gap += noise_sd * special.ndtri(u[hit].astype(np.float64))
     excess[hit] = np.maximum(gap, 0.0)  # >= 0 up to the cut-off's float32 rounding
     return crossed, excess
+
+
+def concern_sensitivity(
+    segment: np.ndarray, concern_offsets: np.ndarray, weight: float
+) -> np.ndarray:
+    """How strongly each consumer reacts to second-hand bad news about the brand.
+
+    ``exp(weight * c_s)`` for a consumer of segment ``s``, with ``c_s`` the
+    market's logit-scale concern offset (fundamentalist +1.2, pragmatist 0,
+    unconcerned -1.2 by default; the same offsets that make the concerned
+    survey answers likelier). Privacy concern moderates the trust lost on
+    hearing of a breach or of unauthorised data use: high-concern consumers
+    lose more, low-concern ones are cushioned by their propensity to trust
+    (Bansal 2012). ``weight = 0`` makes every hearer alike (a multiplier of 1).
+
+    Args:
+        segment: Segment index per consumer.
+        concern_offsets: Concern offset per segment, in segment order.
+        weight: How far concern moves the reaction (0: not at all).
+
+    Returns:
+        Multiplier per consumer (float32), positive.
+    """
+    return np.exp(np.float32(weight) * np.float32(concern_offsets))[segment]
