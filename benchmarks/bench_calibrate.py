@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -29,6 +30,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 EXAMPLE = ROOT / "scenarios" / "calibration"
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the worker pool)."""
+    me, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _flag(identified: bool | None) -> str:
@@ -45,10 +52,10 @@ def bench(method: str, quick: bool, workers: int | None) -> dict:
     sets = (["population=1000", "optuna.trials=12", "replicates=1", "abc.population_size=20",
              "abc.max_generations=2"] if quick else [])
     out = Path(tempfile.mkdtemp(prefix="bench-calibrate-")) / "cal"
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), _cpu()
     res = sim.calibrate(EXAMPLE / "example_spec.toml", EXAMPLE / "example_data.csv", out=out,
                         workers=workers, overrides=sets, method=method)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, _cpu() - cpu0
     rows = []
     for r in res.identifiability.itertuples():
         truth = TRUE[r.key]
@@ -61,7 +68,8 @@ def bench(method: str, quick: bool, workers: int | None) -> dict:
             else len(res.trace))
     print(f"\ncalibration ({res.method}): {wall:.0f} s wall on {os.cpu_count()} cores, "
           f"{len(res.trace)} trials/generations, {sims} simulations, "
-          f"load {os.getloadavg()[0]:.1f}")
+          f"load {os.getloadavg()[0]:.1f}; {cpu:.0f} CPU-s (this process and its workers: "
+          f"{cpu / 2:.0f} s on 2 free cores)")
     print(f"{'parameter':24} {'true':>8} {'estimate':>8} {'interval (range)':>19} "
           f"{'prior 90%':>19} {'ratio':>5} covers flag")
     for r in rows:
@@ -72,7 +80,8 @@ def bench(method: str, quick: bool, workers: int | None) -> dict:
     print("posterior-predictive coverage: "
           + ", ".join(f"{k} {100 * v:.0f}%" for k, v in res.coverage.items()))
     print(f"strongly correlated pairs: {res.pairs.round(2).to_dict(orient='records')}")
-    return {"wall_s": wall, "method": res.method, "quick": quick, "cores": os.cpu_count(),
+    return {"wall_s": wall, "cpu_s": cpu, "method": res.method, "quick": quick,
+            "cores": os.cpu_count(),
             "loadavg": os.getloadavg(), "trials_or_generations": len(res.trace),
             "simulations": sims, "rows": rows, "coverage": res.coverage, "folder": str(out),
             "pairs": res.pairs.to_dict(orient="records")}

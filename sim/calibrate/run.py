@@ -201,7 +201,8 @@ def _abc(spec: CalibrationSpec, objective: Objective, handle: Any, folder: Path 
     res = abc.abc_smc(
         spec.priors, objective.summary_of, objective.observed_summary(),
         population_size=spec.abc.population_size, max_generations=max_gen,
-        min_epsilon=spec.abc.min_epsilon, distance=euclidean, executor=handle.executor,
+        min_epsilon=spec.abc.min_epsilon,
+        max_simulations=spec.abc.max_simulations, distance=euclidean, executor=handle.executor,
         db_path=None if folder is None else folder / "abc_checkpoint", resume=resume,
         progress=report, seed=spec.seed)
     post = res.draws
