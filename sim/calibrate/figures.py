@@ -89,10 +89,8 @@ def fig_abc_trace(trace: pd.DataFrame, scaled: bool = True) -> Figure:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     how = ("Statistics are scaled by their spread in the previous generation." if scaled else
-           "Distance: root mean squared difference of the weekly series, each relative to "
-           "its mean observed level (0.1 = 10% off).")
-    fig_caption(fig, "Generation 0 is a sample of the prior: every simulation is accepted and "
-                f"there is no tolerance yet. {how}")
+           "Distance: relative error of the weekly series (0.1 = 10% off).")
+    fig_caption(fig, f"Generation 0 samples the prior (all accepted, no tolerance). {how}")
     fig.suptitle(f"ABC-SMC: {len(trace)} generations, "
                  f"{int(trace['simulations'].sum()):,} simulations")
     return fig
@@ -177,6 +175,7 @@ def fig_marginals(priors: Sequence[Prior], draws: pd.DataFrame,
             ax.axvline(truth[p.key], color=TRUE_COLOUR, lw=2, label="true value")
         if p.log:
             ax.set_xscale("log")
+            ax.xaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
             ax.xaxis.set_major_formatter(ticker.FuncFormatter(compact_number))
             ax.xaxis.set_minor_formatter(ticker.NullFormatter())  # no 2x10^-3 pile-ups
         share = round(100 * r.width_ratio)
