@@ -7,11 +7,14 @@ Usage::
 
 Fits ``scenarios/calibration/example_spec.toml`` (six behavioural parameters,
 52 weeks, 10,000 simulated consumers, 2 replicates per candidate, the spec's
-Optuna budget) to the SYNTHETIC ``example_data.csv``, made by
+budget; by default both methods, Optuna then ABC-SMC) to the SYNTHETIC
+``example_data.csv``, made by
 ``scenarios/calibration/make_example.py`` from stated true values, on the
 local executor with one worker per core. Reported: wall time, and per
-parameter the true value, the estimate, the near-best range, the prior 90%
-interval, whether the range covers the truth and the identifiability flag;
+parameter the true value, the estimate, the 90% posterior interval (ABC) or
+near-best range (Optuna), the prior 90% interval, their width ratio, whether
+the interval covers the truth and the identifiability flag; strongly
+correlated pairs;
 plus the posterior-predictive coverage of the observed weekly points.
 Written to ``benchmarks/out/bench_calibrate.json`` (``_quick`` with --quick).
 """
@@ -21,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -30,12 +32,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 EXAMPLE = ROOT / "scenarios" / "calibration"
-
-
-def _cpu() -> float:
-    """CPU seconds of this process and its finished children (the worker pool)."""
-    me, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _flag(identified: bool | None) -> str:
@@ -52,10 +48,10 @@ def bench(method: str, quick: bool, workers: int | None) -> dict:
     sets = (["population=1000", "optuna.trials=12", "replicates=1", "abc.population_size=20",
              "abc.max_generations=2"] if quick else [])
     out = Path(tempfile.mkdtemp(prefix="bench-calibrate-")) / "cal"
-    t0, cpu0 = time.perf_counter(), _cpu()
+    t0 = time.perf_counter()
     res = sim.calibrate(EXAMPLE / "example_spec.toml", EXAMPLE / "example_data.csv", out=out,
                         workers=workers, overrides=sets, method=method)
-    wall, cpu = time.perf_counter() - t0, _cpu() - cpu0
+    wall = time.perf_counter() - t0
     rows = []
     for r in res.identifiability.itertuples():
         truth = TRUE[r.key]
@@ -68,8 +64,7 @@ def bench(method: str, quick: bool, workers: int | None) -> dict:
             else len(res.trace))
     print(f"\ncalibration ({res.method}): {wall:.0f} s wall on {os.cpu_count()} cores, "
           f"{len(res.trace)} trials/generations, {sims} simulations, "
-          f"load {os.getloadavg()[0]:.1f}; {cpu:.0f} CPU-s (this process and its workers: "
-          f"{cpu / 2:.0f} s on 2 free cores)")
+          f"load {os.getloadavg()[0]:.1f}")
     print(f"{'parameter':24} {'true':>8} {'estimate':>8} {'interval (range)':>19} "
           f"{'prior 90%':>19} {'ratio':>5} covers flag")
     for r in rows:
@@ -80,7 +75,7 @@ def bench(method: str, quick: bool, workers: int | None) -> dict:
     print("posterior-predictive coverage: "
           + ", ".join(f"{k} {100 * v:.0f}%" for k, v in res.coverage.items()))
     print(f"strongly correlated pairs: {res.pairs.round(2).to_dict(orient='records')}")
-    return {"wall_s": wall, "cpu_s": cpu, "method": res.method, "quick": quick,
+    return {"wall_s": wall, "method": res.method, "quick": quick,
             "cores": os.cpu_count(),
             "loadavg": os.getloadavg(), "trials_or_generations": len(res.trace),
             "simulations": sims, "rows": rows, "coverage": res.coverage, "folder": str(out),
