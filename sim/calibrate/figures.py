@@ -120,9 +120,19 @@ def fig_optuna_trace(trials: pd.DataFrame, value: str = "value",
     ax.set_ylabel("log-likelihood of the data (higher fits better)" if direction == "maximize"
                   else f"{value} (lower fits better)")
     ax.yaxis.set_major_formatter(ticker.FuncFormatter(compact_number))
+    fin = v[np.isfinite(v)]
+    title = f"Optuna search: {len(t)} trials"
+    if len(fin) >= 10:  # a few very poor early trials would flatten the part that matters
+        worst, top = (np.percentile(fin, 20), fin.max()) if direction == "maximize" else \
+            (np.percentile(fin, 80), fin.min())
+        pad = 0.05 * abs(top - worst) or 1.0
+        lim = (worst - pad, top + pad) if direction == "maximize" else (top - pad, worst + pad)
+        ax.set_ylim(*lim)
+        hidden = int(np.sum((fin < lim[0]) | (fin > lim[1])))
+        title += f" ({hidden} poorer trials below the axis)" if hidden else ""
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    ax.set_title(f"Optuna search: {len(t)} trials")
+    ax.set_title(title)
     return fig
 
 
@@ -180,17 +190,20 @@ def fig_marginals(priors: Sequence[Prior], draws: pd.DataFrame,
             ax.xaxis.set_minor_formatter(ticker.NullFormatter())  # no 2x10^-3 pile-ups
         share = round(100 * r.width_ratio)
         verdict = ("too few draws to tell" if r.identified is None else
+                   f"{label} span {share}% of the prior width" if label != "posterior" else
                    f"narrowed to {share}% of the prior width" if r.identified
                    else f"NOT identified (still {share}% of the prior width)")
         ax.set_title(f"{p.key}\n{verdict}", fontsize=9.5)
         ax.set_xlabel(f"value of {p.key}" + (" (log scale)" if p.log else ""))
-        ax.set_ylabel("share of draws")
+        ax.set_ylabel("share of draws" if label == "posterior" else f"share of {label}")
         ax.grid(alpha=0.3)
     for ax in axes[n:]:
         ax.set_visible(False)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=8)
-    fig.suptitle(f"What the data say about each parameter: {label} over prior")
+    fig.suptitle(f"What the data say about each parameter: {label} over prior"
+                 + ("" if label == "posterior" else
+                    " (an optimiser's neighbourhood of the best fit, not a posterior)"))
     return fig
 
 
