@@ -5,8 +5,9 @@ Usage::
     python benchmarks/run_all.py            # full figures
     python benchmarks/run_all.py --quick    # smoke test: each script's quick sizes
 
-Runs ``bench_model.py``, then ``bench_network.py`` and ``bench_sweep.py`` when
-they exist, each in its own interpreter (so one benchmark's memory does not
+Runs ``bench_model.py``, then ``bench_network.py``, ``bench_sweep.py`` and
+``bench_calibrate.py`` (both calibration methods on the shipped example, about
+20 minutes) when they exist, each in its own interpreter (so one benchmark's memory does not
 inflate the next one's peak RSS) and one after the other (so they do not
 compete for the cores). A failing script is reported and the others still
 run; the exit status is non-zero if any failed. Each script prints its own
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("bench_model.py", "bench_network.py", "bench_sweep.py")
+SCRIPTS = ("bench_model.py", "bench_network.py", "bench_sweep.py", "bench_calibrate.py")
 """Benchmark scripts, in the order they run."""
 
 QUICK_FALLBACK = {"bench_network.py": ["--n", "100000", "--nx-n", "10000", "--no-edgelist"]}

@@ -105,3 +105,22 @@ def test_ctrl_c_stops_cleanly_keeps_trials_and_says_how_to_resume(tmp_path):
     hint = err.split("resume with: ")[1].split()
     assert cli([*hint[1:], "--set", f"optuna.trials={kept + 1}", "--draws", "3", "-q"]) == 0
     assert finished_trials(db)["COMPLETE"] == kept + 1
+
+
+def test_an_abc_error_is_one_clear_line(tmp_path, capsys, monkeypatch):
+    import importlib
+
+    from sim.calibrate.abc_state import AbcError
+
+    run = importlib.import_module("sim.calibrate.run")  # sim.calibrate is also a function
+
+    def fail(*_args, **_kwargs):
+        raise AbcError("every simulation of the first batch failed: bad parameter")
+
+    monkeypatch.setattr(run, "_abc", fail)
+    spec, data = toy_spec(tmp_path), toy_data(tmp_path)
+    code = cli(["calibrate", str(spec), "--data", str(data), "--out", str(tmp_path / "o"),
+                "--method", "abc", "--workers", "0"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.strip() == "error: every simulation of the first batch failed: bad parameter"

@@ -91,7 +91,7 @@ def test_marginals_one_panel_per_parameter_with_prior_and_truth() -> None:
     assert len(visible) == 3
     gain, hazard, _ = visible
     assert "narrowed to" in gain.get_title()
-    assert "not identified" in hazard.get_title()
+    assert "NOT identified" in hazard.get_title()
     assert hazard.get_xscale() == "log"
     assert hazard.get_xlabel() == "value of churn.base_hazard (log scale)"
     assert gain.get_ylabel() == "share of draws"

@@ -140,3 +140,23 @@ def test_sim_calibrate_writes_a_folder_whose_best_scenario_runs(tmp_path):
     assert (band["q05"] <= band["q50"]).all() and (band["q50"] <= band["q95"]).all()
     assert "point estimate" in (out / "summary.md").read_text()
     assert 0 <= res.coverage["overall"] <= 1
+    for stem in ("trace", "posterior", "predictive"):  # drawn by default into figures/
+        assert (out / "figures" / f"{stem}.png").is_file(), stem
+
+
+def test_optuna_identification_is_a_near_best_range_never_a_posterior(tmp_path):
+    import pandas as pd
+
+    from sim.calibrate.run import identification
+
+    spec = load_calibration_spec(toy_spec(tmp_path), ["optuna.near_best=0.1"])
+    x = np.linspace(0.05, 0.25, 50)  # the objective peaks just above x[25]
+    trials = pd.DataFrame({"number": range(50), "value": -((x - x[25] - 0.001) ** 2),
+                           "purchase.base_rate": x})
+    table, _, pairs = identification(spec, trials.head(0).assign(weight=[]), "optuna", trials)
+    r = table.iloc[0]
+    # The best 10% of 50 trials would be 5: at least 10 are kept, x[21] to x[30].
+    assert r.estimate == pytest.approx(x[25])
+    assert (r.fit_low, r.fit_high) == pytest.approx((x[21], x[30]))
+    assert "not a posterior" in r.interval and r.identified
+    assert pairs.empty

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from sim.argtypes import whole_number
-from sim.calibrate.run import CalibrationResult, calibrate
+from sim.calibrate.abc_state import AbcError
+from sim.calibrate.run import calibrate
 from sim.errors import EXIT_INTERRUPTED, ScenarioError
 from sim.files import default_output_dir
 from sim.sweep.errors import SweepError, SweepUsageError
@@ -134,7 +135,7 @@ def main(args: argparse.Namespace) -> int:
         res = calibrate(args.spec, args.data, out=out, method=args.method,
                         workers=args.workers, scheduler=args.scheduler, resume=args.resume,
                         force=args.force, overrides=args.set, predictive_draws=args.draws,
-                        progress=update, draw=_figures())
+                        progress=update)
     except KeyboardInterrupt:
         close()
         print(f"\ninterrupted: finished work (trials, or ABC batches) is kept in {out}/\n"
@@ -144,7 +145,7 @@ def main(args: argparse.Namespace) -> int:
         close()
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
-    except (SweepError, ScenarioError) as err:
+    except (SweepError, ScenarioError, AbcError) as err:
         close()
         print(f"error: {err}", file=sys.stderr)
         return EXIT_ERROR
@@ -156,15 +157,3 @@ def main(args: argparse.Namespace) -> int:
     print(f"results written to {out}/")
     return EXIT_OK
 
-
-def _figures() -> Any:
-    """The figure writer of the calibration folder, when the figure module is installed."""
-    try:
-        from sim.calibrate.figures import write_figures  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-
-    def draw(res: CalibrationResult, folder: Path) -> list[Path]:
-        return list(write_figures(res, folder))
-
-    return draw

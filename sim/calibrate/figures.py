@@ -53,11 +53,14 @@ def _series_label(name: str) -> str:
     return SERIES_LABELS.get(name, name.replace("_", " "))
 
 
-def fig_abc_trace(trace: pd.DataFrame) -> Figure:
+def fig_abc_trace(trace: pd.DataFrame, scaled: bool = True) -> Figure:
     """ABC-SMC progress: tolerance and acceptance rate per generation.
 
     Args:
         trace: ``AbcResult.trace`` (generation, epsilon, acceptance_rate, ess...).
+        scaled: Whether the distance was the ABC engine's adaptively scaled one
+            (False: a calibration's distance, the relative error of the weekly
+            series, see :meth:`sim.calibrate.objective.Objective.summary`).
 
     Returns:
         The figure (two panels).
@@ -72,7 +75,8 @@ def fig_abc_trace(trace: pd.DataFrame) -> Figure:
     for axis in (ax_eps.yaxis.set_major_formatter, ax_eps.yaxis.set_minor_formatter):
         axis(ticker.FuncFormatter(compact_number))  # 0.5, 2 (not 5 x 10^-1)
     ax_eps.set_xlabel("generation")
-    ax_eps.set_ylabel("tolerance (distance, scaled statistics)")
+    ax_eps.set_ylabel("tolerance (distance, scaled statistics)" if scaled else
+                      "tolerance (relative error of the series)")
     ax_eps.set_title("How close simulations had to come to the data")
     ax_acc.plot(trace["generation"], 100 * trace["acceptance_rate"], "o-", color="#d35400",
                 label="accepted simulations")
@@ -84,9 +88,9 @@ def fig_abc_trace(trace: pd.DataFrame) -> Figure:
         ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    fig_caption(fig, "Generation 0 is a sample of the prior: every simulation is accepted and "
-                "there is no tolerance yet. Statistics are scaled by their spread in the "
-                "previous generation.")
+    how = ("Statistics are scaled by their spread in the previous generation." if scaled else
+           "Distance: relative error of the weekly series (0.1 = 10% off).")
+    fig_caption(fig, f"Generation 0 samples the prior (all accepted, no tolerance). {how}")
     fig.suptitle(f"ABC-SMC: {len(trace)} generations, "
                  f"{int(trace['simulations'].sum()):,} simulations")
     return fig
@@ -116,9 +120,19 @@ def fig_optuna_trace(trials: pd.DataFrame, value: str = "value",
     ax.set_ylabel("log-likelihood of the data (higher fits better)" if direction == "maximize"
                   else f"{value} (lower fits better)")
     ax.yaxis.set_major_formatter(ticker.FuncFormatter(compact_number))
+    fin = v[np.isfinite(v)]
+    title = f"Optuna search: {len(t)} trials"
+    if len(fin) >= 10:  # a few very poor early trials would flatten the part that matters
+        worst, top = (np.percentile(fin, 20), fin.max()) if direction == "maximize" else \
+            (np.percentile(fin, 80), fin.min())
+        pad = 0.05 * abs(top - worst) or 1.0
+        lim = (worst - pad, top + pad) if direction == "maximize" else (top - pad, worst + pad)
+        ax.set_ylim(*lim)
+        hidden = int(np.sum((fin < lim[0]) | (fin > lim[1])))
+        title += f" ({hidden} poorer trials below the axis)" if hidden else ""
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    ax.set_title(f"Optuna search: {len(t)} trials")
+    ax.set_title(title)
     return fig
 
 
@@ -127,7 +141,8 @@ def _bins(p: Prior, n: int = 30) -> np.ndarray:
 
 
 def fig_marginals(priors: Sequence[Prior], draws: pd.DataFrame,
-                  truth: Mapping[str, float] | None = None, label: str = "posterior") -> Figure:
+                  truth: Mapping[str, float] | None = None, label: str = "posterior",
+                  table: pd.DataFrame | None = None) -> Figure:
     """Each parameter's posterior (weighted histogram) over its prior.
 
     Args:
@@ -135,6 +150,9 @@ def fig_marginals(priors: Sequence[Prior], draws: pd.DataFrame,
         draws: Posterior draws (keys and ``weight``).
         truth: True values to mark (a recovery study), or None.
         label: What the draws are (``"posterior"``, or e.g. ``"near-best trials"``).
+        table: The calibration's identifiability table (``key``, ``fit_low``,
+            ``fit_high``, ``width_ratio``, ``identified``) to mark its ranges
+            (None: the draws' weighted 90% intervals).
 
     Returns:
         The figure (one panel per parameter, one legend for all).
@@ -144,7 +162,11 @@ def fig_marginals(priors: Sequence[Prior], draws: pd.DataFrame,
     rows = -(-n // cols)
     fig = Figure(figsize=(4.2 * cols, 3.3 * rows + 0.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
-    table = identifiability(priors, draws).set_index("key")
+    if table is None:
+        table = identifiability(priors, draws).rename(
+            columns={"post_low": "fit_low", "post_high": "fit_high"})
+    table = table.set_index("key")
+    span = "90% interval" if label == "posterior" else "range"
     w = draws["weight"].to_numpy(dtype=float) if "weight" in draws else np.ones(len(draws))
     rng = np.random.default_rng(0)
     for ax, p in zip(axes, priors, strict=False):
@@ -156,25 +178,32 @@ def fig_marginals(priors: Sequence[Prior], draws: pd.DataFrame,
         r = table.loc[p.key]
         ax.axvspan(r.prior_low, r.prior_high, color=PRIOR_COLOUR, alpha=0.08,
                    label="prior 90% interval")
-        for edge in (r.post_low, r.post_high):
+        for i, edge in enumerate((r.fit_low, r.fit_high)):
             ax.axvline(edge, color=POST_COLOUR, ls="--", lw=1.2,
-                       label=f"{label} 90% interval" if edge == r.post_low else None)
+                       label=f"{label} {span}" if i == 0 else None)
         if truth is not None and p.key in truth:
             ax.axvline(truth[p.key], color=TRUE_COLOUR, lw=2, label="true value")
         if p.log:
             ax.set_xscale("log")
+            ax.xaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.xaxis.set_major_formatter(ticker.FuncFormatter(compact_number))
+            ax.xaxis.set_minor_formatter(ticker.NullFormatter())  # no 2x10^-3 pile-ups
         share = round(100 * r.width_ratio)
-        verdict = (f"narrowed to {share}% of the prior width" if r.identified
-                   else f"not identified ({share}% of the prior width)")
+        verdict = ("too few draws to tell" if r.identified is None else
+                   f"{label} span {share}% of the prior width" if label != "posterior" else
+                   f"narrowed to {share}% of the prior width" if r.identified
+                   else f"NOT identified (still {share}% of the prior width)")
         ax.set_title(f"{p.key}\n{verdict}", fontsize=9.5)
         ax.set_xlabel(f"value of {p.key}" + (" (log scale)" if p.log else ""))
-        ax.set_ylabel("share of draws")
+        ax.set_ylabel("share of draws" if label == "posterior" else f"share of {label}")
         ax.grid(alpha=0.3)
     for ax in axes[n:]:
         ax.set_visible(False)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=8)
-    fig.suptitle(f"What the data say about each parameter: {label} over prior")
+    fig.suptitle(f"What the data say about each parameter: {label} over prior"
+                 + ("" if label == "posterior" else
+                    " (an optimiser's neighbourhood of the best fit, not a posterior)"))
     return fig
 
 
@@ -213,12 +242,15 @@ def fig_correlations(priors: Sequence[Prior], draws: pd.DataFrame,
     return fig
 
 
-def fig_predictive(band: pd.DataFrame, observed: pd.DataFrame) -> Figure:
+def fig_predictive(band: pd.DataFrame, observed: pd.DataFrame,
+                   fitted: Sequence[str] | None = None) -> Figure:
     """Observed weekly series over the simulated 5-95% band and median.
 
     Args:
         band: Columns week, series, q05, q50, q95.
         observed: Column week plus one column per observed series (NaN: not observed).
+        fitted: The series the fit used (others are marked "not fitted: a check");
+            None: no marks.
 
     Returns:
         The figure (one panel per series in ``band``).
@@ -238,8 +270,10 @@ def fig_predictive(band: pd.DataFrame, observed: pd.DataFrame) -> Figure:
         inside = int(((joined[s] >= joined["q05"]) & (joined[s] <= joined["q95"])).sum())
         inside_total += inside
         points_total += len(joined)
-        ax.set_title(f"{_series_label(s).split(' (')[0]}: {inside} of {len(joined)} observed "
-                     "weeks inside the band", fontsize=10)
+        role = ("" if fitted is None else " (fitted)" if s in fitted
+                else " (not fitted: a check)")
+        ax.set_title(f"{_series_label(s).split(' (')[0]}{role}: {inside} of {len(joined)} "
+                     "observed weeks inside the band", fontsize=10)
         ax.set_ylabel(_series_label(s), fontsize=8.5)
         ax.yaxis.set_major_formatter(ticker.FuncFormatter(compact_number))
         ax.grid(alpha=0.3)
@@ -268,15 +302,18 @@ def write_figures(res: Any, folder: str | Path) -> list[Path]:
     priors = list(res.spec.priors)
     abc = res.method == "abc"
     label = "posterior" if abc else "near-best trials"
-    figs = {"trace": fig_abc_trace(res.trace) if abc else fig_optuna_trace(res.trace)}
+    figs = {"trace": fig_abc_trace(res.trace, scaled=False) if abc
+            else fig_optuna_trace(res.trace)}
     if len(res.posterior):
         figs["posterior"] = fig_marginals(priors, res.posterior, getattr(res, "truth", None),
-                                          label)
+                                          label, getattr(res, "identifiability", None))
         if len(priors) > 1 and len(res.posterior) > 2:
             figs["correlations"] = fig_correlations(priors, res.posterior)
     if res.band is not None and len(res.band):
         observed = getattr(res.observed, "table", res.observed)
-        figs["predictive"] = fig_predictive(res.band, observed)
+        series = getattr(res.spec, "series", None)
+        figs["predictive"] = fig_predictive(res.band, observed,
+                                            None if series is None else list(series))
     out: list[Path] = []
     for stem, fig in figs.items():
         out += save_figure(fig, folder, stem)

@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 import sim.calibrate.folder as cfolder
+from sim.calibrate import identify
 from sim.calibrate.data import Observed
 from sim.calibrate.objective import Evaluation, Objective, euclidean
-from sim.calibrate.optimize import near_best, open_study, optimize
+from sim.calibrate.optimize import MIN_NEAR_BEST, near_best, open_study, optimize
 from sim.calibrate.predictive import coverage, predictive_band
 from sim.calibrate.spec import CalibrationSpec, load_calibration_spec
 from sim.config import Scenario
@@ -32,9 +32,6 @@ from sim.errors import ScenarioError
 from sim.results import package_version
 from sim.scenario_io import dumps_scenario, scenario_from_dict
 from sim.sweep.executors import executor_handle
-
-NOT_IDENTIFIED = 0.5
-"""A parameter whose fitted 90% interval is wider than this share of its prior's is flagged."""
 
 MIN_DRAWS = 10
 """Fewer draws than this (e.g. a sharp Optuna optimum) cannot say how much the data narrowed."""
@@ -51,7 +48,10 @@ class CalibrationResult:
         best_scenario: The brand's scenario at ``best``.
         posterior: Fitted keys plus ``weight`` (see :mod:`sim.calibrate.folder`).
         trace: Trials (Optuna) or generations (ABC).
-        identifiability: Per parameter: prior and fitted intervals, narrowing, flag.
+        identifiability: Per parameter: prior and fitted intervals, narrowing, flag
+            (see :func:`identification`).
+        correlations: Weighted correlations of the fitted parameters' draws.
+        pairs: Strongly correlated pairs (``key_a``, ``key_b``, ``r``).
         band: Posterior-predictive band.
         coverage: Share of observed points inside the band (overall and per series).
         evaluation: The best parameters scored (log-likelihood terms, distance).
@@ -67,6 +67,8 @@ class CalibrationResult:
     posterior: pd.DataFrame
     trace: pd.DataFrame
     identifiability: pd.DataFrame
+    correlations: pd.DataFrame
+    pairs: pd.DataFrame
     band: pd.DataFrame
     coverage: dict[str, float]
     evaluation: Evaluation
@@ -93,7 +95,7 @@ def calibrate(
     overrides: Mapping[str, Any] | Sequence[str] | None = None,
     predictive_draws: int = 40,
     progress: Callable[[str, int, int], None] | None = None,
-    draw: Callable[[CalibrationResult, Path], list[Path]] | None = None,
+    draw: Callable[[CalibrationResult, Path], list[Path]] | bool | None = True,
 ) -> CalibrationResult:
     """Fit the spec's parameters to the brand's weekly data.
 
@@ -111,7 +113,10 @@ def calibrate(
         overrides: Changes to the spec by dotted key (``optuna.trials=20``).
         predictive_draws: Runs behind the posterior-predictive band.
         progress: Callback ``progress(stage, done, total)``.
-        draw: Draws the figures into a folder (see :mod:`sim.calibrate.folder`).
+        draw: Draws the figures into ``out/figures`` when a folder is written:
+            True (default) the standard ones (:func:`sim.calibrate.figures.write_figures`:
+            trace, marginals over the priors, correlations, posterior
+            predictive), False or None none, or a function of your own.
 
     Returns:
         The result.
@@ -148,9 +153,11 @@ def calibrate(
                                progress=stage("trials"))
                 best, posterior, trace = res.best, near_best(res, spec.optuna.near_best), \
                     res.trials
+                table, corr, pairs = identification(spec, posterior, method, trace)
             else:
                 best, posterior, trace = _abc(spec, objective, handle, folder, resume,
                                               stage("generations"))
+                table, corr, pairs = identification(spec, posterior, method)
             evaluation = objective(best)
             band, _ = predictive_band(objective, posterior, n=predictive_draws, seed=spec.seed,
                                       executor=handle.executor, progress=stage("predictive"))
@@ -159,8 +166,8 @@ def calibrate(
             raise
     result = CalibrationResult(
         spec=spec, method=method, best=best, best_scenario=best_scenario(spec, best),
-        posterior=posterior, trace=trace,
-        identifiability=narrowing(spec, posterior, method),
+        posterior=posterior, trace=trace, identifiability=table, correlations=corr,
+        pairs=pairs,
         band=band, coverage=coverage(band, obs.table), evaluation=evaluation, observed=obs,
         out=folder,
     )
@@ -171,7 +178,7 @@ def calibrate(
             posterior=posterior, trace=trace, identifiability=result.identifiability,
             band=band, observed=obs.table, summary_md=summary_markdown(result),
             summary=result.summary,
-            draw=None if draw is None else (lambda p: draw(result, p)),
+            draw=_drawer(draw, result),
         )
     return result
 
@@ -194,13 +201,25 @@ def _abc(spec: CalibrationSpec, objective: Objective, handle: Any, folder: Path 
     res = abc.abc_smc(
         spec.priors, objective.summary_of, objective.observed_summary(),
         population_size=spec.abc.population_size, max_generations=max_gen,
-        min_epsilon=spec.abc.min_epsilon, distance=euclidean, executor=handle.executor,
+        min_epsilon=spec.abc.min_epsilon,
+        max_simulations=spec.abc.max_simulations, distance=euclidean, executor=handle.executor,
         db_path=None if folder is None else folder / "abc_checkpoint", resume=resume,
         progress=report, seed=spec.seed)
     post = res.draws
-    best = {k: weighted_quantile(post[k].to_numpy(), post["weight"].to_numpy(), 0.5)
+    best = {k: float(identify.weighted_quantile(post[k], post["weight"], 0.5))
             for k in spec.keys}
     return best, post, res.trace
+
+
+def _drawer(draw: Any, result: CalibrationResult) -> Callable[[Path], list[Path]] | None:
+    """The figure writer for ``write_outputs`` (see ``draw`` in :func:`calibrate`)."""
+    if draw is None or draw is False:
+        return None
+    if draw is True:
+        from sim.calibrate.figures import write_figures
+
+        return lambda folder: write_figures(result, folder)
+    return lambda folder: list(draw(result, folder))
 
 
 def best_scenario(spec: CalibrationSpec, best: Mapping[str, float]) -> Scenario:
@@ -212,41 +231,67 @@ def best_scenario(spec: CalibrationSpec, best: Mapping[str, float]) -> Scenario:
     return scenario_from_dict(data, {k: float(v) for k, v in best.items()})
 
 
-def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
-    """Quantile ``q`` of values ``x`` with weights ``w`` (inverse of the weighted CDF)."""
-    order = np.argsort(x)
-    x, w = np.asarray(x, float)[order], np.asarray(w, float)[order]
-    cdf = (np.cumsum(w) - 0.5 * w) / w.sum()
-    return float(np.interp(q, cdf, x))
+def identification(spec: CalibrationSpec, posterior: pd.DataFrame, method: str,
+                   trials: pd.DataFrame | None = None,
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """How much the data narrowed each parameter, and which ones trade off.
 
-
-def narrowing(spec: CalibrationSpec, posterior: pd.DataFrame, method: str) -> pd.DataFrame:
-    """How much the data narrowed each parameter: fitted against prior 90% interval.
+    ABC-SMC: :func:`sim.calibrate.identify.identifiability` of the posterior
+    (weighted 90% interval against the prior's, widths on the prior's scale).
+    Optuna: :func:`sim.calibrate.identify.near_best` over the trials, with the
+    best-share rule (the spec's ``optuna.near_best`` share of the finished
+    trials, at least :data:`MIN_NEAR_BEST`): the min-max range of each
+    parameter over those trials, a profile-style range, not a posterior.
+    (The likelihood-drop rule of ``near_best`` is not used: the objective is a
+    tempered log-likelihood of simulated noise, so a fixed drop of 1.92 keeps
+    one or two trials of a short search, and a range of two trials says
+    nothing.)
 
     Args:
-        spec: The spec (priors).
-        posterior: Fitted keys plus ``weight``.
-        method: ``optuna`` (near-best range) or ``abc`` (posterior interval).
+        spec: The spec (priors, Optuna's near-best share).
+        posterior: Fitted keys plus ``weight`` (ABC draws or near-best trials).
+        method: ``optuna`` or ``abc``.
+        trials: Optuna's finished trials (``number``, ``value``, keys); needed
+            for ``optuna``.
 
     Returns:
-        One row per key: ``key``, ``prior_low``, ``prior_high``, ``fit_low``,
-        ``fit_median``, ``fit_high``, ``width_ratio`` (fitted over prior width,
-        on the prior's scale) and ``identified`` (ratio below :data:`NOT_IDENTIFIED`).
+        ``(table, correlations, pairs)``: one row per key with ``key``,
+        ``prior_low``, ``prior_high``, ``estimate`` (ABC: posterior median;
+        Optuna: best trial), ``fit_low``, ``fit_high``, ``width_ratio`` (fitted
+        over prior 90% width, on the prior's scale), ``identified`` (None with
+        fewer than :data:`MIN_DRAWS` draws), ``interval`` (what the range is);
+        the weighted correlation matrix of the draws; and the pairs correlated
+        above :data:`sim.calibrate.identify.STRONG_CORRELATION` in size.
     """
-    rows = []
-    w = posterior["weight"].to_numpy(float)
-    for p in spec.priors:
-        x = posterior[p.key].to_numpy(float)
-        lo, med, hi = (weighted_quantile(x, w, q) for q in (0.05, 0.5, 0.95))
-        plo, phi = p.interval(0.9)
-        scale = np.log if p.log else (lambda v: v)
-        ratio = float((scale(hi) - scale(lo)) / (scale(phi) - scale(plo)))
-        rows.append({"key": p.key, "prior": p.kind, "prior_low": plo, "prior_high": phi,
-                     "fit_low": lo, "fit_median": med, "fit_high": hi,
-                     "width_ratio": ratio,
-                     "identified": bool(ratio < NOT_IDENTIFIED) if len(x) >= MIN_DRAWS else None,
-                     "interval": "near-best range" if method == "optuna" else "posterior 90%"})
-    return pd.DataFrame(rows)
+    priors = list(spec.priors)
+    if method == "optuna":
+        if trials is None:
+            raise ValueError("identification: Optuna's trials are needed")
+        n = len(trials)
+        share = min(1.0, max(spec.optuna.near_best, MIN_NEAR_BEST / max(n, 1)))
+        nb = identify.near_best(trials, priors, direction="maximize", top_fraction=share)
+        table = nb.rename(columns={"best": "estimate", "low": "fit_low", "high": "fit_high"})
+        table["interval"] = f"range over {int(nb['trials'].iloc[0])} near-best trials " \
+                            "(profile-style, not a posterior)"
+        enough = n >= MIN_DRAWS
+    else:
+        ident = identify.identifiability(priors, posterior)
+        table = ident.rename(columns={"post_median": "estimate", "post_low": "fit_low",
+                                      "post_high": "fit_high"})
+        table["interval"] = "posterior 90% interval"
+        enough = len(posterior) >= MIN_DRAWS
+    table["identified"] = [bool(r <= identify.NOT_IDENTIFIED_RATIO) if enough else None
+                           for r in table["width_ratio"]]
+    table = table[["key", "prior_low", "prior_high", "estimate", "fit_low", "fit_high",
+                   "width_ratio", "identified", "interval"]]
+    if len(priors) > 1 and len(posterior) > 2:
+        corr = identify.correlations(priors, posterior)
+        pairs = identify.strong_pairs(corr)
+    else:
+        corr = pd.DataFrame(index=[p.key for p in priors], columns=[p.key for p in priors],
+                            dtype=float)
+        pairs = pd.DataFrame(columns=["key_a", "key_b", "r"])
+    return table, corr, pairs
 
 
 def summary_numbers(res: CalibrationResult) -> dict[str, Any]:
@@ -261,50 +306,81 @@ def summary_numbers(res: CalibrationResult) -> dict[str, Any]:
         "series": res.observed.series,
         "draws": len(res.posterior), "trials_or_generations": len(res.trace),
         "identifiability": res.identifiability.to_dict(orient="records"),
+        "correlated_pairs": res.pairs.to_dict(orient="records"),
     }
+
+
+def _verdict(r: Any) -> str:
+    if r.identified is None:
+        return "cannot tell: too few draws"
+    share = identify.plain_number(100 * r.width_ratio, 2)
+    return (f"narrowed to {share}% of the prior width" if r.identified else
+            f"NOT identified: still {share}% of the prior width")
 
 
 def summary_markdown(res: CalibrationResult) -> str:
     """The calibration's result in plain words."""
-    spec, ident = res.spec, res.identifiability
+    spec, ident, num = res.spec, res.identifiability, identify.plain_number
     obs = res.observed
+    optuna = res.method == "optuna"
     lines = [f"# Calibration of {spec.name}", ""]
     if spec.description:
         lines += [spec.description, ""]
     lines += [f"Data: {len(obs.weeks)} weeks (week {obs.weeks[0]} to {obs.weeks[-1]}) of "
               f"{', '.join(obs.series)}, for a brand of {obs.customers_at_start:,.0f} customers "
               f"at the start; simulated with {spec.scenario.population.size:,} consumers, "
-              f"{spec.replicates} replicate(s) per candidate on the same seeds.", ""]
-    if res.method == "optuna":
-        lines += ["**Method: Optuna (point estimate).** The values below are the single "
+              f"{spec.replicates} replicate(s) per candidate.", ""]
+    if optuna:
+        n = len(res.posterior)
+        lines += ["**Method: Optuna (point estimate).** The fitted values are the single "
                   "best parameter set found, not a posterior. The ranges are those of the "
-                  f"near-best trials (the best {100 * spec.optuna.near_best:g}% of the "
-                  "trials, at least 10): they show how flat the fit is around the best, but "
-                  "they are not credible intervals. Use `--method abc` for a posterior.", ""]
+                  f"{n} near-best trials (the best {100 * spec.optuna.near_best:g}% of the "
+                  f"{len(res.trace)} finished trials, at least {MIN_NEAR_BEST}): a "
+                  "profile-style range that shows how flat the fit is around the best, "
+                  "not a credible interval. Use `--method abc` for a posterior.", ""]
     else:
-        lines += ["**Method: ABC-SMC (posterior).** Ranges are 90% posterior intervals.", ""]
-    lines += ["| parameter | fitted | range | prior 90% | narrowed to | verdict |",
-              "| --- | --- | --- | --- | --- | --- |"]
+        lines += ["**Method: ABC-SMC (posterior).** The fitted values are posterior "
+                  "medians; the ranges are 90% posterior intervals.", ""]
+    rng = "near-best range" if optuna else "90% posterior interval"
+    lines += ["How much the data narrowed each parameter (widths on the prior's scale: "
+              "logarithmic for a log prior):", "",
+              f"| parameter | fitted | {rng} | prior 90% | how much the data narrowed it |",
+              "| --- | --- | --- | --- | --- |"]
     for r in ident.itertuples():
-        verdict = ("cannot tell: too few draws" if r.identified is None else
-                   "pinned down by the data" if r.identified else
-                   "NOT identified: the data barely narrow it")
-        lines.append(f"| `{r.key}` | {res.best[r.key]:.4g} | {r.fit_low:.4g} - {r.fit_high:.4g}"
-                     f" | {r.prior_low:.4g} - {r.prior_high:.4g} | {100 * r.width_ratio:.0f}% "
-                     f"of the prior width | {verdict} |")
-    weak = [r.key for r in ident.itertuples() if r.identified is not None and not r.identified]
+        lines.append(f"| `{r.key}` | {num(r.estimate)} | {num(r.fit_low)} to {num(r.fit_high)}"
+                     f" | {num(r.prior_low)} to {num(r.prior_high)} | {_verdict(r)} |")
+    weak = [r.key for r in ident.itertuples() if r.identified is False]
     lines += [""]
     if weak:
-        lines += [f"The data cannot tell {', '.join(f'`{k}`' for k in weak)} apart from "
-                  "their prior range: read any answer that depends on them as uncertain.", ""]
+        lines += [f"**Not pinned down:** the data cannot tell {_join_keys(weak)} apart from "
+                  "their prior range (the range left is more than half the prior's). Their "
+                  "fitted values come mostly from the prior: read any answer that depends "
+                  "on them as uncertain, and carry their whole range into decisions.", ""]
+    elif ident["identified"].notna().all():
+        lines += ["The data narrowed every fitted parameter to at most half of its prior "
+                  "width.", ""]
+    if len(res.pairs):
+        lines += ["**Parameters the data pin down only together** (correlation of the "
+                  + ("near-best trials" if optuna else "posterior draws") + " above "
+                  f"{identify.STRONG_CORRELATION:g} in size):", ""]
+        for p in res.pairs.itertuples():
+            how = "rises" if p.r > 0 else "falls"
+            lines.append(f"- `{p.key_a}` and `{p.key_b}` (correlation {p.r:.2f}): when one is "
+                         f"higher the other {how} to fit the data equally well.")
+        lines += [""]
     cov = res.coverage.get("overall", math.nan)
     lines += [f"**Posterior-predictive check.** {100 * cov:.0f}% of the observed weekly points "
               "lie inside the simulated 90% band ("
               + ", ".join(f"{k} {100 * v:.0f}%" for k, v in res.coverage.items()
                           if k != "overall") + ").", ""]
     if res.evaluation.targets:
-        lines += ["**Stylised facts** at the best values: " + "; ".join(
+        lines += ["**Stylised facts** at the fitted values: " + "; ".join(
             f"{k} = {100 * v:.2f}%" for k, v in res.evaluation.targets.items()) + ".", ""]
     lines += ["Run the fitted brand with `trustsim run best.toml`; carry the uncertainty into "
               "a decision with the draws in `posterior.parquet` (fitted keys plus `weight`).", ""]
     return "\n".join(lines)
+
+
+def _join_keys(keys: Sequence[str]) -> str:
+    q = [f"`{k}`" for k in keys]
+    return q[0] if len(q) == 1 else ", ".join(q[:-1]) + " and " + q[-1]

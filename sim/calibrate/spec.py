@@ -148,11 +148,21 @@ class OptunaTable(_Table):
 
 
 class AbcTable(_Table):
-    """ABC-SMC settings."""
+    """ABC-SMC settings.
+
+    Attributes:
+        population_size: Particles per generation.
+        max_generations: Most generations, the prior sample included.
+        min_epsilon: Stop once a generation's tolerance is at most this.
+        max_simulations: Budget of simulations over the run (None: no limit); a
+            generation that would exceed it is abandoned and the previous one
+            is the posterior.
+    """
 
     population_size: int = Field(200, ge=2, le=1_000_000)
     max_generations: int = Field(8, ge=1, le=1000)
     min_epsilon: float = Field(0.0, ge=0, allow_inf_nan=False)
+    max_simulations: int | None = Field(None, ge=1)
 
 
 class SpecFile(_Table):
