@@ -368,7 +368,7 @@ def compare(
         warnings.warn(remark, InputWarning, stacklevel=2)
         notes.append(remark)
     tasks = [
-        replicate_scenario(sc, r, draws) for r in range(replicates) for sc in (sa, sb)
+        replicate_scenario(sc, r, draws, post) for r in range(replicates) for sc in (sa, sb)
     ]
     total = len(tasks)
     if executor is None:

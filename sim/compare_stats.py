@@ -96,13 +96,15 @@ def paired_draws(post: Posterior, a: Scenario, b: Scenario, replicates: int,
     return pd.DataFrame(rows)
 
 
-def replicate_scenario(sc: Scenario, r: int, draws: pd.DataFrame | None) -> Scenario:
+def replicate_scenario(sc: Scenario, r: int, draws: pd.DataFrame | None,
+                       post: Posterior | None = None) -> Scenario:
     """Replicate ``r`` of a side: ``run.replicate = r`` and, with a posterior, its draw.
 
     Args:
         sc: The side's scenario.
         r: The replicate.
         draws: As from :func:`paired_draws`, or None without a posterior.
+        post: The posterior (names the draw's row by its file line); optional.
 
     Returns:
         The scenario to run.
@@ -114,12 +116,14 @@ def replicate_scenario(sc: Scenario, r: int, draws: pd.DataFrame | None) -> Scen
         return with_overrides(sc, {"run.replicate": r})
     row = draws.iloc[r].to_dict()
     values = {k: v for k, v in row.items() if k not in ("replicate", "draw")}
+    i = int(row["draw"])
+    where = post.name_row(i) if post is not None else f"row {i + 1}"
     try:
         return with_overrides(sc, {**values, "run.replicate": r})
     except ScenarioError as err:
         raise ScenarioError([
-            Problem(p.key, f"posterior row {int(row['draw']) + 1} (replicate {r}): {p.message}",
-                    p.value, None) for p in err.problems]) from None
+            Problem(p.key, f"posterior {where} (replicate {r}): {p.message}", p.value,
+                    post.path if post else None) for p in err.problems]) from None
 
 
 def spread_over_draws(metric: str, diffs: np.ndarray, confidence: float) -> dict[str, float]:

@@ -144,3 +144,17 @@ def test_posterior_errors_count_csv_lines_and_parquet_rows(tmp_path):
     pd.DataFrame({"trust.gain_rate": [0.1, 0.2], "weight": [1.0, -1.0]}).to_parquet(pq)
     with pytest.raises(sim.ScenarioError, match=r"weight: row 2: weights must be 0 or more"):
         load_posterior(pq)
+
+
+def test_a_draw_that_breaks_a_rule_names_its_file_line(tmp_path):
+    from sim.compare_stats import replicate_scenario
+
+    p = tmp_path / "post.csv"
+    p.write_text("trust.gain_rate,weight\n0.02,1\n-2,1\n")
+    post = load_posterior(p)
+    draws = pd.DataFrame([{"replicate": 0, "draw": 1, "trust.gain_rate": -2.0}])
+    base = sim.load_scenario("baseline", SMALL)
+    with pytest.raises(sim.ScenarioError, match=r"trust\.gain_rate: posterior line 3 "
+                                                r"\(replicate 0\)") as info:
+        replicate_scenario(base, 0, draws, post)
+    assert info.value.problems[0].file == str(p)
