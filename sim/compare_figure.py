@@ -45,6 +45,7 @@ def fig_compare(cmp: Comparison) -> Figure:
     fig = Figure(figsize=(11, 9.5), dpi=DPI, layout="constrained")
     axes = fig.subplots(len(_COMPARE_PANELS), 2, sharex=True)
     la, lb = cmp.labels
+    long = len(la) + len(lb) > 60  # sides named by their differences
     pct = round(100 * cmp.confidence)
     for i, (metric, label, diff_label, scale) in enumerate(_COMPARE_PANELS):
         d = cmp.weekly[cmp.weekly["metric"] == metric].sort_values("week")
@@ -57,7 +58,8 @@ def fig_compare(cmp: Comparison) -> Figure:
                                 color=col, alpha=0.15, lw=0)
         ax.set_ylabel(label)
         axd.axhline(0, color="black", lw=0.8)
-        axd.plot(w, scale * d["diff"], color=DIFF_COLOUR, lw=2, label=f"{lb} minus {la}")
+        axd.plot(w, scale * d["diff"], color=DIFF_COLOUR, lw=2,
+                 label="B minus A" if long else f"{lb} minus {la}")
         if cmp.replicates > 1:
             axd.fill_between(w, scale * d["ci_low"], scale * d["ci_high"], color=DIFF_COLOUR,
                              alpha=0.25, lw=0, label=f"{pct}% confidence band (paired t)")
@@ -92,9 +94,9 @@ def fig_compare(cmp: Comparison) -> Figure:
     h2, l2 = axes[0][1].get_legend_handles_labels()
     handles = h1 + h2 + ([incident_handle()] if marked else [])
     labels = l1 + l2 + (["data incident"] if marked else [])
-    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3),
+    fig.legend(handles, labels, loc="outside lower center", ncols=2 if long else 3,
                fontsize=9, frameon=False)
-    title = (f"{lb} vs {la}: {cmp.replicates} paired replicate"
+    title = (f"{lb}{chr(10) if long else ' '}vs {la}: {cmp.replicates} paired replicate"
              f"{'s' if cmp.replicates != 1 else ''}")
     if cmp.posterior is not None:
         title += (f"\nparameters drawn from the posterior {Path(cmp.posterior.path).name} "

@@ -62,7 +62,7 @@ def test_sides_that_differ_by_overrides_are_named_by_their_differences(tmp_path)
     assert cmp.labels == (la, lb)
     assert cmp.format_table().splitlines()[0].startswith(f"{lb} vs {la}: 2 paired replicates")
     fig = fig_compare(cmp)
-    assert fig._suptitle.get_text().startswith(f"{lb} vs {la}")
+    assert fig._suptitle.get_text().startswith(f"{lb}\nvs {la}: 2 paired")  # long: wrapped
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert la in legend and lb in legend
     write_comparison(cmp, tmp_path / "c", figures=False)
