@@ -30,6 +30,7 @@ draws and the probability that B does better than A.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -43,17 +44,19 @@ from sim import kpis
 from sim.abnormal_churn import abnormal_churn, first_incident, incident_side
 from sim.compare_stats import (
     WEEKLY_METRICS,
+    draws_in_words,
     paired_draws,
     paired_interval,
+    posterior_remarks,
     replicate_scenario,
     spread_over_draws,
     weekly_differences,
 )
 from sim.config import Scenario
-from sim.errors import ScenarioError
+from sim.errors import InputWarning, ScenarioError
 from sim.posterior import Posterior, as_posterior
 from sim.results import run
-from sim.scenario_diff import describe, differences
+from sim.scenario_diff import describe, differences, side_labels
 from sim.scenario_io import load_scenario, normalise_overrides, with_overrides
 
 COMPARED: tuple[str, ...] = (
@@ -177,7 +180,7 @@ class Comparison:
             head += f"; parameters drawn from {Path(self.posterior.path).name}"
         rows = [("metric", "A", "B", "B - A", f"{pct}% CI (paired t)")]
         if self.posterior is not None:
-            rows[0] += (f"{pct}% of draws", "B better")
+            rows[0] += (f"{pct}% of draws", "B better in")
         for _, r in self.table.iterrows():
             m = r["metric"]
             row = (
@@ -190,7 +193,7 @@ class Comparison:
             if self.posterior is not None:
                 p = r["p_b_better"]
                 row += (_interval(m, r["draws_low"], r["draws_high"]),
-                        "n/a" if math.isnan(p) else f"{100 * p:.0f}%")
+                        "n/a" if math.isnan(p) else f"{int(r['b_better'])} of {self.replicates}")
             rows.append(row)
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         lines = [head]
@@ -246,13 +249,10 @@ class Comparison:
             if (per == 0).all():
                 lines.append(f"  {name}: no difference in any of the {n} draws")
                 continue
-            sign = 1 if kpis.get(m).better == "higher" else -1
-            ahead, tied = int((sign * per > 0).sum()), int((per == 0).sum())
-            ties = f" and the same in {tied}" if tied else ""
+            ahead, tied = int(r["b_better"]), int(r["tied"])
+            ties = f"; the same in {tied}" if tied else ""
             lines.append(
-                f"  {name}: B does better than A in {ahead} of {n} draws{ties} (estimated "
-                f"chance B does better: {100 * r['p_b_better']:.0f}%"
-                f"{', ties half' if tied else ''}); "
+                f"  {name}: B did better {draws_in_words(ahead, n)}{ties}; "
                 f"B - A is between {kpis.format_diff(m, r['draws_low'])} and "
                 f"{kpis.format_diff(m, r['draws_high'])} in the middle {pct}% of draws")
         return lines
@@ -358,13 +358,17 @@ def compare(
     both = dict(normalise_overrides(overrides))
     sa, sb, notes = _pair(_as_scenario(a, {**both, **normalise_overrides(overrides_a)}),
                           _as_scenario(b, {**both, **normalise_overrides(overrides_b)}))
+    diffs = [d for d in differences(sa, sb) if d[0] != "run.replicate"]
     if labels is None:
-        labels = (sa.name, sb.name) if sa.name != sb.name else (f"A: {sa.name}", f"B: {sb.name}")
+        labels = (sa.name, sb.name) if sa.name != sb.name else side_labels(sa.name, diffs)
     post = as_posterior(posterior) if posterior is not None else None
     sides = [*both, *normalise_overrides(overrides_a), *normalise_overrides(overrides_b)]
     draws = paired_draws(post, sa, sb, replicates, sides) if post is not None else None
+    for remark in posterior_remarks(post, sa) if post is not None else []:
+        warnings.warn(remark, InputWarning, stacklevel=2)
+        notes.append(remark)
     tasks = [
-        replicate_scenario(sc, r, draws) for r in range(replicates) for sc in (sa, sb)
+        replicate_scenario(sc, r, draws, post) for r in range(replicates) for sc in (sa, sb)
     ]
     total = len(tasks)
     if executor is None:
@@ -411,8 +415,7 @@ def compare(
     weekly = weekly_differences(runs, confidence)
     table.attrs.update({"a": labels[0], "b": labels[1], "confidence": confidence})
     cmp = Comparison(sa, sb, labels, replicates, confidence, table, per_rep, weekly, runs, notes,
-                     differences=[d for d in differences(sa, sb) if d[0] != "run.replicate"],
-                     posterior=post, draws=draws)  # each replicate sets run.replicate
+                     differences=diffs, posterior=post, draws=draws)
     alone = bool(cmp.differences) and all(k.startswith("incidents.") for k, _, _ in cmp.differences)
     cmp.incident_cost = _incident_cost(cmp) if alone else None
     return cmp

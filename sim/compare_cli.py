@@ -41,8 +41,8 @@ both sides, --set-a and --set-b to one (after --set); list items are
 addressed by index: incidents.events.0.responsible=true. The abnormal churn
 of an incident is given only when the sides differ in their incidents alone.
 With --posterior, replicate r draws the posterior's parameters (the same on
-both sides); the table adds the range of B - A over the draws and how often
-B does better (default 20 replicates)."""
+both sides); the table adds the range of B - A over the draws and in how many
+B does better (default 20 replicates; a chance is estimated from 20 or more)."""
 
 _positive_int = whole_number(1)
 

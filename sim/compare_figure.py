@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from matplotlib import ticker
 from matplotlib.figure import Figure
@@ -14,6 +15,9 @@ from sim.plotting import (
     DPI,
     StepFormatter,
     compact_number,
+    incident_events,
+    incident_handle,
+    mark_incidents,
     nice_ticks,
     note_axis_origin,
 )
@@ -41,6 +45,7 @@ def fig_compare(cmp: Comparison) -> Figure:
     fig = Figure(figsize=(11, 9.5), dpi=DPI, layout="constrained")
     axes = fig.subplots(len(_COMPARE_PANELS), 2, sharex=True)
     la, lb = cmp.labels
+    long = len(la) + len(lb) > 60  # sides named by their differences
     pct = round(100 * cmp.confidence)
     for i, (metric, label, diff_label, scale) in enumerate(_COMPARE_PANELS):
         d = cmp.weekly[cmp.weekly["metric"] == metric].sort_values("week")
@@ -53,10 +58,15 @@ def fig_compare(cmp: Comparison) -> Figure:
                                 color=col, alpha=0.15, lw=0)
         ax.set_ylabel(label)
         axd.axhline(0, color="black", lw=0.8)
-        axd.plot(w, scale * d["diff"], color=DIFF_COLOUR, lw=2, label=f"{lb} minus {la}")
+        axd.plot(w, scale * d["diff"], color=DIFF_COLOUR, lw=2,
+                 label="B minus A" if long else f"{lb} minus {la}")
         if cmp.replicates > 1:
             axd.fill_between(w, scale * d["ci_low"], scale * d["ci_high"], color=DIFF_COLOUR,
                              alpha=0.25, lw=0, label=f"{pct}% confidence band (paired t)")
+        if cmp.posterior is not None:
+            axd.fill_between(w, scale * d["diff_min"], scale * d["diff_max"], color=DIFF_COLOUR,
+                             alpha=0.1, lw=0, label=f"range over the {cmp.replicates} "
+                                                    "posterior draws")
         axd.set_ylabel(diff_label)
         for a_ in (ax, axd):
             nice_ticks(a_)
@@ -79,10 +89,27 @@ def fig_compare(cmp: Comparison) -> Figure:
             axd.set_title("Difference, same consumers and random draws", fontsize=10)
     for ax in axes[-1]:
         ax.set_xlabel("Week")
+    marked = _mark_incidents(cmp, axes)
     h1, l1 = axes[0][0].get_legend_handles_labels()
     h2, l2 = axes[0][1].get_legend_handles_labels()
-    fig.legend(h1 + h2, l1 + l2, loc="outside lower center", ncols=len(l1 + l2), fontsize=9,
-               frameon=False)
-    fig.suptitle(f"{lb} vs {la}: {cmp.replicates} paired replicate"
-                 f"{'s' if cmp.replicates != 1 else ''}", fontweight="bold")
+    handles = h1 + h2 + ([incident_handle()] if marked else [])
+    labels = l1 + l2 + (["data incident"] if marked else [])
+    fig.legend(handles, labels, loc="outside lower center", ncols=2 if long else 3,
+               fontsize=9, frameon=False)
+    title = (f"{lb}{chr(10) if long else ' '}vs {la}: {cmp.replicates} paired replicate"
+             f"{'s' if cmp.replicates != 1 else ''}")
+    if cmp.posterior is not None:
+        title += (f"\nparameters drawn from the posterior {Path(cmp.posterior.path).name} "
+                  "(one draw per replicate, the same on both sides)")
+    fig.suptitle(title, fontweight="bold")
     return fig
+
+
+def _mark_incidents(cmp: Comparison, axes: Any) -> bool:
+    """Dashed lines at A's incident weeks, and at B's where they differ; True if any."""
+    every = list(axes.flat)
+    marked = mark_incidents(every, cmp.a, axes[0][0], short=True)
+    weeks_a = {e.week for e in incident_events(cmp.a)}
+    if {e.week for e in incident_events(cmp.b)} - weeks_a:
+        marked = mark_incidents(every, cmp.b, axes[0][1], short=True) or marked
+    return marked

@@ -25,6 +25,9 @@ from sim.posterior import Posterior
 from sim.scenario_diff import flat
 from sim.scenario_io import with_overrides
 
+MIN_DRAWS_FOR_CHANCE = 20
+"""Fewest posterior draws for which a comparison states a chance that B does better."""
+
 WEEKLY_METRICS: tuple[str, ...] = ("retention", "mean_trust", "revenue_cumulative", "customers")
 """Weekly columns kept for each replicate (for the comparison figure)."""
 
@@ -93,13 +96,15 @@ def paired_draws(post: Posterior, a: Scenario, b: Scenario, replicates: int,
     return pd.DataFrame(rows)
 
 
-def replicate_scenario(sc: Scenario, r: int, draws: pd.DataFrame | None) -> Scenario:
+def replicate_scenario(sc: Scenario, r: int, draws: pd.DataFrame | None,
+                       post: Posterior | None = None) -> Scenario:
     """Replicate ``r`` of a side: ``run.replicate = r`` and, with a posterior, its draw.
 
     Args:
         sc: The side's scenario.
         r: The replicate.
         draws: As from :func:`paired_draws`, or None without a posterior.
+        post: The posterior (names the draw's row by its file line); optional.
 
     Returns:
         The scenario to run.
@@ -111,12 +116,14 @@ def replicate_scenario(sc: Scenario, r: int, draws: pd.DataFrame | None) -> Scen
         return with_overrides(sc, {"run.replicate": r})
     row = draws.iloc[r].to_dict()
     values = {k: v for k, v in row.items() if k not in ("replicate", "draw")}
+    i = int(row["draw"])
+    where = post.name_row(i) if post is not None else f"row {i + 1}"
     try:
         return with_overrides(sc, {**values, "run.replicate": r})
     except ScenarioError as err:
         raise ScenarioError([
-            Problem(p.key, f"posterior row {int(row['draw']) + 1} (replicate {r}): {p.message}",
-                    p.value, None) for p in err.problems]) from None
+            Problem(p.key, f"posterior {where} (replicate {r}): {p.message}", p.value,
+                    post.path if post else None) for p in err.problems]) from None
 
 
 def spread_over_draws(metric: str, diffs: np.ndarray, confidence: float) -> dict[str, float]:
@@ -128,15 +135,79 @@ def spread_over_draws(metric: str, diffs: np.ndarray, confidence: float) -> dict
         confidence: Share of the draws the range covers (central quantiles).
 
     Returns:
-        ``draws_low``, ``draws_high`` and ``p_b_better`` (ties count half; NaN for a
-        KPI with no better direction).
+        ``draws_low``, ``draws_high``, ``p_b_better`` (ties count half; NaN for a
+        KPI with no better direction), ``b_better`` and ``tied`` (counts of draws).
     """
     tail = (1.0 - confidence) / 2.0
     better = kpis.get(metric).better
     sign = 1.0 if better == "higher" else -1.0 if better == "lower" else math.nan
     wins = float(np.mean(np.sign(sign * diffs) + 1.0) / 2.0)  # ties count half
     return {"draws_low": float(np.quantile(diffs, tail)),
-            "draws_high": float(np.quantile(diffs, 1.0 - tail)), "p_b_better": wins}
+            "draws_high": float(np.quantile(diffs, 1.0 - tail)), "p_b_better": wins,
+            "b_better": int((sign * diffs > 0).sum()), "tied": int((diffs == 0).sum())}
+
+
+def draws_in_words(ahead: int, n: int) -> str:
+    """How many draws B did better in, as counts: never a bare 0% or 100% from few draws.
+
+    Args:
+        ahead: Draws in which B did better.
+        n: Draws.
+
+    Returns:
+        E.g. ``in 0 of 2 draws (too few draws ...)``, ``in all 40 draws``,
+        ``in 13 of 40 draws (estimated chance 33%)``.
+    """
+    if n < MIN_DRAWS_FOR_CHANCE:
+        return (f"in {ahead} of {n} draw{'s' if n != 1 else ''} (too few draws to estimate a "
+                f"chance; use --replicates {MIN_DRAWS_FOR_CHANCE} or more)")
+    if ahead == n:
+        return f"in all {n} draws"
+    if ahead == 0:
+        return f"in none of the {n} draws"
+    return f"in {ahead} of {n} draws (estimated chance {100 * ahead / n:.0f}%)"
+
+
+def posterior_remarks(post: Posterior, a: Scenario) -> list[str]:
+    """What a reader of the comparison must know about its posterior.
+
+    An Optuna calibration's ``posterior.parquet`` holds its near-best trials, not
+    a posterior: the calibration folder's ``summary.json`` (or ``calibration.json``)
+    says ``"method": "optuna"``. A column under ``strategy.`` draws one of the
+    brand's levers, which both sides then share draw by draw.
+
+    Args:
+        post: The posterior.
+        a: Side A (the levers' values).
+
+    Returns:
+        Remarks in plain words (empty when there is nothing to say).
+    """
+    import json
+    from pathlib import Path
+
+    out = []
+    folder = Path(post.path).parent
+    method = None
+    for name in ("summary.json", "calibration.json"):
+        try:
+            method = json.loads((folder / name).read_text(encoding="utf-8")).get("method")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if method:
+            break
+    if method == "optuna":
+        out.append(f"{Path(post.path).name} is an Optuna calibration's near-best trials "
+                   f"({folder / 'summary.json'} says method optuna): the neighbourhood of a "
+                   "point estimate, not a real posterior; the spread over its draws "
+                   "understates what we do not know (calibrate with method abc for a posterior)")
+    levers = [k for k in post.keys if k.startswith("strategy.")]
+    if levers:
+        out.append(f"the posterior draws the brand's lever{'s' if len(levers) > 1 else ''} "
+                   f"{', '.join(levers)} (both sides share it; A's scenario has "
+                   f"{', '.join(repr(flat(a).get(k)) for k in levers)}): the comparison then "
+                   "varies a choice of the brand, not only what we do not know about consumers")
+    return out
 
 
 
@@ -171,5 +242,7 @@ def weekly_differences(runs: pd.DataFrame, confidence: float) -> pd.DataFrame:
                 "diff": mean,
                 "ci_low": lo,
                 "ci_high": hi,
+                "diff_min": float((vb[i] - va[i]).min()),
+                "diff_max": float((vb[i] - va[i]).max()),
             })
     return pd.DataFrame(out)

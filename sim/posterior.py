@@ -85,6 +85,18 @@ class Posterior:
     weights: np.ndarray = field(repr=False, compare=False)
     integer: tuple[bool, ...] = ()
     digest: str = ""
+    where: tuple[str, ...] = field(default=(), repr=False, compare=False)
+
+    def name_row(self, index: int) -> str:
+        """How messages name a row: ``line N`` of a CSV file (header = line 1), else ``row N``.
+
+        Args:
+            index: Row index.
+
+        Returns:
+            The row's name.
+        """
+        return self.where[index] if index < len(self.where) else f"row {index + 1}"
 
     def __len__(self) -> int:
         return int(self.values.shape[0])
@@ -150,7 +162,7 @@ class Posterior:
                     own = [p.message for p in err.problems if p.key.startswith(key)]
                     msg = "; ".join(own or [str(p) for p in err.problems])
                     problems.append(Problem(
-                        key, f"column {key!r}, row {row + 1}: not allowed in {label}: {msg}",
+                        key, f"{self.name_row(row)}: not allowed in {label}: {msg}",
                         self.row(row)[key], self.path))
                     break
         if problems:
@@ -159,6 +171,16 @@ class Posterior:
 
 def _fail(file: str, key: str, message: str, value: object = None) -> ScenarioError:
     return ScenarioError.one(key, message, value, file)
+
+
+def _row_names(p: Path, rows: int) -> list[str]:
+    """Per data row: ``line N`` of a CSV file (header = line 1), else ``row N``."""
+    if p.suffix.lower() == ".csv":
+        text = p.read_text(encoding="utf-8-sig", errors="replace")
+        lines = [f"line {i}" for i, ln in enumerate(text.splitlines(), 1) if ln.strip()][1:]
+        if len(lines) == rows:
+            return lines
+    return [f"row {i + 1}" for i in range(rows)]
 
 
 def _read_table(p: Path) -> Any:
@@ -181,8 +203,8 @@ def _read_table(p: Path) -> Any:
         raise _fail(str(p), "", f"cannot read the posterior: {type(exc).__name__}: {exc}") from None
 
 
-def _numbers(file: str, table: Any, column: str) -> np.ndarray:
-    """A column as finite floats, or an error naming the first bad cell's row."""
+def _numbers(file: str, table: Any, column: str, where: list[str]) -> np.ndarray:
+    """A column as finite floats, or an error naming the first bad cell's line or row."""
     import pandas as pd
 
     cells = table[column]
@@ -192,7 +214,7 @@ def _numbers(file: str, table: Any, column: str) -> np.ndarray:
         bad[:] = True
     if bad.any():
         i = int(np.argmax(bad))
-        raise _fail(file, column, f"column {column!r}, row {i + 1}: must be a finite number",
+        raise _fail(file, column, f"{where[i]}: must be a finite number",
                     cells.iloc[i])
     return values
 
@@ -231,7 +253,7 @@ def load_posterior(path: str | Path) -> Posterior:
             why = "is not a numeric scenario parameter (a posterior draws numbers only)"
         else:
             why = "unknown scenario key" + did_you_mean(key, [*allowed, WEIGHT], prefix="; ")
-        problems.append(Problem(key, f"column {key!r}: {why}", None, file))
+        problems.append(Problem(key, why, None, file))
     if WEIGHT not in table.columns:
         problems.append(Problem(WEIGHT, f"no {WEIGHT!r} column: add one (1 in every row "
                                 "gives equal weights)", None, file))
@@ -242,26 +264,27 @@ def load_posterior(path: str | Path) -> Posterior:
         raise ScenarioError(problems)
     if len(table) == 0:
         raise _fail(file, "", "the posterior has no rows (one row per draw is needed)")
-    weights = _numbers(file, table, WEIGHT)
+    where = _row_names(p, len(table))
+    weights = _numbers(file, table, WEIGHT, where)
     if (weights < 0).any():
         i = int(np.argmax(weights < 0))
-        raise _fail(file, WEIGHT, f"column {WEIGHT!r}, row {i + 1}: weights must be 0 or more",
+        raise _fail(file, WEIGHT, f"{where[i]}: weights must be 0 or more",
                     float(weights[i]))
     if weights.sum() <= 0:
-        raise _fail(file, WEIGHT, f"column {WEIGHT!r}: the weights are all zero")
-    values = np.column_stack([_numbers(file, table, k) for k in keys])
+        raise _fail(file, WEIGHT, "the weights are all zero")
+    values = np.column_stack([_numbers(file, table, k, where) for k in keys])
     integer = tuple(allowed[_pattern(k)] for k in keys)
     for j, whole in enumerate(integer):
         frac = values[:, j] != np.round(values[:, j])
         if whole and frac.any():
             i = int(np.argmax(frac))
-            raise _fail(file, keys[j], f"column {keys[j]!r}, row {i + 1}: must be a whole "
+            raise _fail(file, keys[j], f"{where[i]}: must be a whole "
                         "number", float(values[i, j]))
     h = hashlib.sha256("\0".join(keys).encode())
     h.update(values.tobytes())
     h.update(weights.tobytes())
     return Posterior(file, tuple(keys), values, weights / weights.sum(), integer,
-                     h.hexdigest()[:16])
+                     h.hexdigest()[:16], tuple(where))
 
 
 def as_posterior(x: Posterior | str | Path) -> Posterior:

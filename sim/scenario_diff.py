@@ -85,3 +85,26 @@ def describe(diffs: Sequence[tuple[str, Any, Any]], most: int = 6) -> str:
     if len(diffs) > most:
         parts.append(f"and {len(diffs) - most} more")
     return "; ".join(parts)
+
+
+def side_labels(name: str, diffs: Sequence[tuple[str, Any, Any]],
+                most: int = 2) -> tuple[str, str]:
+    """Names of two sides of one scenario that differ by overrides: ``A: name with key = x``.
+
+    Args:
+        name: The scenario's name (the same on both sides).
+        diffs: As from :func:`differences`.
+        most: Name at most this many differences, then say how many more there are.
+
+    Returns:
+        ``(label of A, label of B)``; ``A: name`` / ``B: name`` without differences.
+    """
+    if not diffs:
+        return f"A: {name}", f"B: {name}"
+    more = f" and {len(diffs) - most} more" if len(diffs) > most else ""
+
+    def label(side: str, i: int) -> str:
+        parts = ", ".join(f"{d[0]} = {_value(d[i])}" for d in diffs[:most])
+        return f"{side}: {name} with {parts}{more}"
+
+    return label("A", 1), label("B", 2)

@@ -371,7 +371,7 @@ def test_both_sides_run_each_replicate_with_the_same_draw(posterior_file):
     per = cmp.per_replicate.query("metric == 'revenue_cumulative'")["diff"]
     assert rev["p_b_better"] == pytest.approx(((per > 0) + 0.5 * (per == 0)).mean())
     assert rev["draws_low"] <= rev["diff"] <= rev["draws_high"]
-    assert "revenue: B does better than A in" in cmp.format_table()
+    assert "revenue: B did better in" in cmp.format_table()
 
 
 def test_posterior_that_would_erase_the_strategy_or_an_override_is_refused(tmp_path):

@@ -97,4 +97,4 @@ def test_bad_posterior_is_a_user_error(in_tmp, capsys):
                "--out", str(in_tmp / "x")])
     assert rc == 1
     err = capsys.readouterr().err
-    assert f"{post}: weight: column 'weight', row 1: weights must be 0 or more" in err
+    assert f"{post}: weight: line 2: weights must be 0 or more (got -1.0)" in err

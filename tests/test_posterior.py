@@ -61,7 +61,7 @@ def test_whole_number_keys_become_ints(tmp_path: Path):
     post = load_posterior(write_csv(tmp_path, "incidents.events.0.week,weight\n26,1\n30.0,1\n"))
     assert post.row(1) == {"incidents.events.0.week": 30}
     assert isinstance(post.row(1)["incidents.events.0.week"], int)
-    with pytest.raises(sim.ScenarioError, match=r"row 2: must be a whole number"):
+    with pytest.raises(sim.ScenarioError, match=r"week: line 3: must be a whole number"):
         load_posterior(write_csv(tmp_path, "incidents.events.0.week,weight\n26,1\n30.5,1\n"))
 
 
@@ -74,11 +74,11 @@ def test_whole_number_keys_become_ints(tmp_path: Path):
     ("weight\n1\n", "no parameter columns"),
     ("trust.gain_rate,weight\n", "no rows"),
     ("", "the posterior file is empty"),
-    ("trust.gain_rate,weight\n0.1,1\nabc,1\n", r"'trust\.gain_rate', row 2: must be a finite "
+    ("trust.gain_rate,weight\n0.1,1\nabc,1\n", r"gain_rate: line 3: must be a finite "
                                                r"number \(got 'abc'\)"),
-    ("trust.gain_rate,weight\n0.1,1\n,1\n", r"row 2: must be a finite number"),
-    ("trust.gain_rate,weight\n0.1,1\n0.2,-0.5\n", r"'weight', row 2: weights must be 0 or more"),
-    ("trust.gain_rate,weight\n0.1,x\n", r"'weight', row 1: must be a finite number"),
+    ("trust.gain_rate,weight\n0.1,1\n,1\n", r"trust\.gain_rate: line 3: must be a finite number"),
+    ("trust.gain_rate,weight\n0.1,1\n0.2,-0.5\n", r"weight: line 3: weights must be 0 or more"),
+    ("trust.gain_rate,weight\n0.1,x\n", r"weight: line 2: must be a finite number"),
     ("trust.gain_rate,weight\n0.1,0\n0.2,0\n", "the weights are all zero"),
 ])
 def test_bad_files_give_clear_errors(tmp_path: Path, text: str, match: str):
@@ -100,7 +100,7 @@ def test_missing_and_wrongly_typed_files(tmp_path: Path):
 def test_values_out_of_range_name_column_and_row(tmp_path: Path):
     post = load_posterior(write_csv(tmp_path, "trust.gain_rate,weight\n0.1,1\n-2,1\n"))
     base = sim.load_scenario(BASELINE, QUICK)
-    with pytest.raises(sim.ScenarioError, match=r"column 'trust\.gain_rate', row 2: not allowed "
+    with pytest.raises(sim.ScenarioError, match=r"trust\.gain_rate: line 3: not allowed "
                                                 r"in the base") as info:
         post.check(base, "the base")
     assert info.value.problems[0].file == str(tmp_path / "post.csv")
@@ -117,8 +117,8 @@ def test_numeric_keys_are_numbers_and_not_the_run():
 def test_parquet_cells_must_be_numbers_too(tmp_path: Path):
     path = tmp_path / "p.parquet"
     pd.DataFrame({"trust.gain_rate": [0.1, 0.2], "weight": [True, False]}).to_parquet(path)
-    with pytest.raises(sim.ScenarioError, match=r"'weight', row 1: must be a finite number"):
+    with pytest.raises(sim.ScenarioError, match=r"weight: row 1: must be a finite number"):
         load_posterior(path)
     pd.DataFrame({"trust.gain_rate": [0.1, float("nan")], "weight": [1, 1]}).to_parquet(path)
-    with pytest.raises(sim.ScenarioError, match=r"'trust\.gain_rate', row 2: must be a finite"):
+    with pytest.raises(sim.ScenarioError, match=r"trust\.gain_rate: row 2: must be a finite"):
         load_posterior(path)

@@ -63,7 +63,7 @@ def test_spec_reads_the_posterior_relative_to_the_sweep_file(tmp_path):
     ('posterior = "bad.csv"', "strategy.transparency,weight\n0.1,1\n",
      r"column 'strategy\.transparency' is also swept by factor 'transparency'"),
     ('posterior = "bad.csv"', "trust.gain_rate,weight\n2.0,1\n",
-     r"column 'trust\.gain_rate', row 1: not allowed in the base scenario"),
+     r"trust\.gain_rate: line 2: not allowed in the base scenario"),
     ('posterior = "bad.csv"', "population.size,weight\n300,1\n",
      r"column 'population\.size' is also set in \[overrides\]"),
     ("posterior = 3", None, r"posterior: .*string"),
