@@ -368,8 +368,10 @@ def test_ctrl_c_while_loading_exits_130_quietly(tmp_path, delay):
     wrapper = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
                "os.execv(sys.argv[1], sys.argv[1:])")
     proc = subprocess.Popen(
+        # a run long enough (300,000 consumers, five years) that no delay outlasts it
         [sys.executable, "-c", wrapper, str(script), "run", "baseline", "--out",
-         str(tmp_path / "o"), "-q"],
+         str(tmp_path / "o"), "-q", "--no-figures", "--set", "population.size=300000",
+         "--set", "run.weeks=260"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _wait_until_loading(proc)  # inside the guarded imports (sim.cli imports numpy)
     time.sleep(delay)
