@@ -138,7 +138,12 @@ def test_sim_calibrate_writes_a_folder_whose_best_scenario_runs(tmp_path):
     band = __import__("pandas").read_csv(out / "predictive.csv")
     assert list(band.columns) == ["week", "series", "q05", "q50", "q95"]
     assert (band["q05"] <= band["q50"]).all() and (band["q50"] <= band["q95"]).all()
-    assert "point estimate" in (out / "summary.md").read_text()
+    text = (out / "summary.md").read_text()
+    assert "point estimate" in text
+    # 6 trials is a toy budget, and it says so; the run command names the folder
+    assert "**Small budget:** only 6 trials for 1 parameters (below 50)" in text
+    assert f"`trustsim run {out / 'best.toml'}`" in text
+    assert f"--posterior {out / 'posterior.parquet'}" in text
     assert 0 <= res.coverage["overall"] <= 1
     for stem in ("trace", "posterior", "predictive"):  # drawn by default into figures/
         assert (out / "figures" / f"{stem}.png").is_file(), stem
@@ -160,3 +165,20 @@ def test_optuna_identification_is_a_near_best_range_never_a_posterior(tmp_path):
     assert (r.fit_low, r.fit_high) == pytest.approx((x[21], x[30]))
     assert "not a posterior" in r.interval and r.identified
     assert pairs.empty
+
+
+@pytest.mark.slow
+def test_summary_names_fitted_and_checked_series_and_says_whether_targets_were_met(tmp_path):
+    spec = toy_spec(tmp_path, trials=3,
+                    extra='[[targets]]\nkind = "annual_churn"\nlow = 0.9\nhigh = 1.0\n')
+    data = toy_data(tmp_path)
+    res = sim.calibrate(spec, data, out=tmp_path / "cal", workers=0, predictive_draws=3,
+                        draw=False)
+    text = (tmp_path / "cal" / "summary.md").read_text()
+    checked = [c for c in res.observed.series if c != "purchases"]
+    assert "fitted to purchases" in text
+    if checked:
+        assert f"({', '.join(checked)} only checked against the fit)" in text
+    churn = next(iter(res.evaluation.targets.values()))
+    assert churn < 0.9  # a toy brand does not lose 90% a year: the band is missed
+    assert f"annual churn {100 * churn:.2f}% (band 90% to 100%: missed)" in text

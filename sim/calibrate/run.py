@@ -326,10 +326,18 @@ def summary_markdown(res: CalibrationResult) -> str:
     lines = [f"# Calibration of {spec.name}", ""]
     if spec.description:
         lines += [spec.description, ""]
-    lines += [f"Data: {len(obs.weeks)} weeks (week {obs.weeks[0]} to {obs.weeks[-1]}) of "
-              f"{', '.join(obs.series)}, for a brand of {obs.customers_at_start:,.0f} customers "
-              f"at the start; simulated with {spec.scenario.population.size:,} consumers, "
+    fitted = list(spec.series) if spec.series is not None else list(obs.series)
+    checks = [c for c in obs.series if c not in fitted]
+    lines += [f"Data: {len(obs.weeks)} weeks (week {obs.weeks[0]} to {obs.weeks[-1]}) for a "
+              f"brand of {obs.customers_at_start:,.0f} customers at the start; fitted to "
+              f"{', '.join(fitted)}" + (f" ({', '.join(checks)} only checked against the fit)"
+                                        if checks else "")
+              + f"; simulated with {spec.scenario.population.size:,} consumers, "
               f"{spec.replicates} replicate(s) per candidate.", ""]
+    small = _small_budget(res)
+    if small:
+        lines += [f"**Small budget:** {small}. Read the ranges and flags below as a first "
+                  "look, not a result.", ""]
     if optuna:
         n = len(res.posterior)
         lines += ["**Method: Optuna (point estimate).** The fitted values are the single "
@@ -374,11 +382,35 @@ def summary_markdown(res: CalibrationResult) -> str:
               + ", ".join(f"{k} {100 * v:.0f}%" for k, v in res.coverage.items()
                           if k != "overall") + ").", ""]
     if res.evaluation.targets:
-        lines += ["**Stylised facts** at the fitted values: " + "; ".join(
-            f"{k} = {100 * v:.2f}%" for k, v in res.evaluation.targets.items()) + ".", ""]
-    lines += ["Run the fitted brand with `trustsim run best.toml`; carry the uncertainty into "
-              "a decision with the draws in `posterior.parquet` (fitted keys plus `weight`).", ""]
+        facts = []
+        for t, v in zip(spec.targets, res.evaluation.targets.values(), strict=False):
+            met = "met" if t.low <= v <= t.high else "missed"
+            facts.append(f"{t.kind.replace('_', ' ')} {100 * v:.2f}% (band {100 * t.low:g}% "
+                         f"to {100 * t.high:g}%: {met})")
+        lines += ["**Stylised facts** at the fitted values: " + "; ".join(facts) + ".", ""]
+    where = Path(".") if res.out is None else Path(res.out)
+    lines += [f"Run the fitted brand with `trustsim run {where / 'best.toml'}`; carry the "
+              "uncertainty into a decision with the draws in `posterior.parquet` (fitted keys "
+              f"plus `weight`), e.g. `trustsim compare A B --posterior "
+              f"{where / 'posterior.parquet'}`.", ""]
     return "\n".join(lines)
+
+
+SMALL_TRIALS = 50
+"""Fewer finished Optuna trials than this is a small budget for a few parameters."""
+SMALL_SIMULATIONS = 500
+"""Fewer ABC simulations than this is a small budget."""
+
+
+def _small_budget(res: CalibrationResult) -> str:
+    """Why the budget is too small to read the result as one ("" if it is not)."""
+    if res.method == "optuna":
+        n = len(res.trace)
+        return (f"only {n} trials for {len(res.spec.priors)} parameters (below {SMALL_TRIALS})"
+                if n < SMALL_TRIALS else "")
+    sims = int(res.trace["simulations"].sum()) if "simulations" in res.trace else SMALL_SIMULATIONS
+    return (f"only {sims:,} simulations (below {SMALL_SIMULATIONS:,})"
+            if sims < SMALL_SIMULATIONS else "")
 
 
 def _join_keys(keys: Sequence[str]) -> str:
